@@ -65,10 +65,17 @@ class LabSettings(BaseSettings):
     data_bucket: str = "obslab-data"
     model_name: str = "obslab-digits"
     alert_profile: str = "lab"
-    up_timeout_s: float = 120.0
+    up_timeout_s: float = 180.0
+
+    # Secrets: only ever from the environment or the ignored .env (see .env.example).
+    api_key: str | None = None
+    pagerduty_routing_key: str | None = None
+    slack_webhook_url: str | None = None
+    alert_webhook_url: str | None = None
+    alert_email_to: str = "oncall@obslab.local"
 
     @model_validator(mode="after")
-    def _fill_ports(self) -> "LabSettings":
+    def _fill_ports(self) -> LabSettings:
         for env_name, default in DEFAULT_PORTS.items():
             field = env_name.lower()
             if getattr(self, field) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,3 +32,5 @@ class Component:
     ready_timeout_s: float = 60.0
     # Seconds to wait after SIGTERM before SIGKILL (LocalStack sometimes ignores SIGTERM).
     stop_timeout_s: float = 10.0
+    # Postgres wants SIGINT (fast shutdown); SIGTERM would wait for every client to disconnect.
+    stop_signal: int = signal.SIGTERM
