@@ -1,0 +1,17 @@
+# Observability: alert rules, config checks, load scenarios. Owner: observability.
+OBS_RULE_TESTS := build/promtool
+
+.PHONY: rules
+rules: $(OBSLAB) ## re-render observability/prometheus/rules/*.rules.yml from observability/alerts.yaml
+	@$(PY) -m obslab.observability rules
+
+.PHONY: rules-test
+rules-test: $(OBSLAB) ## promtool check + unit tests (fires / silent just below / resolves) for every alert
+	@$(PY) -m obslab.observability rules-check
+	@promtool check rules observability/prometheus/rules/*.rules.yml
+	@$(PY) -m obslab.observability rule-tests $(OBS_RULE_TESTS) >/dev/null
+	@cd $(OBS_RULE_TESTS) && promtool test rules *.test.yml
+
+.PHONY: obs-check
+obs-check: $(OBSLAB) ## static observability checks: rules, promtool/amtool configs, dashboards (no lab needed)
+	@$(PY) -m pytest -q tests/observability -m "not integration"
