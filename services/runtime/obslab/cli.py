@@ -136,3 +136,7 @@ def train(fail: bool = typer.Option(False, "--fail", help="rehearsal: fail on pu
     from obslab.native import runtime as native
 
     raise typer.Exit(native.train(get_settings(), {"TRAINING_FAULT": "1"} if fail else None))
+
+from drift.cli import app as drift_app  # noqa: E402
+
+app.add_typer(drift_app, name="drift")
