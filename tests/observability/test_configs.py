@@ -94,7 +94,7 @@ def test_native_prometheus_config_is_valid_and_points_at_lab_ports(tmp_path):
     cfg_path = prom.write_config(s)
     r = subprocess.run(["promtool", "check", "config", str(cfg_path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    targets = yaml.safe_load((cfg_path.parent / "targets.yml").read_text())
+    targets = yaml.safe_load((cfg_path.parent / "targets" / "targets.yml").read_text())
     by_job = {g["labels"]["job"]: g["targets"][0] for g in targets}
     assert by_job["serving"] == f"127.0.0.1:{s.serving_port}"
     assert by_job["postgres"] == f"127.0.0.1:{s.postgres_exporter_port}"
