@@ -69,6 +69,7 @@ class LabSettings(BaseSettings):
 
     # Secrets: only ever from the environment or the ignored .env (see .env.example).
     api_key: str | None = None
+    require_api_key_for_predict: bool = False
     pagerduty_routing_key: str | None = None
     slack_webhook_url: str | None = None
     alert_webhook_url: str | None = None

@@ -217,6 +217,7 @@ def serving_env(settings: LabSettings) -> dict[str, str]:
     }
     if settings.api_key:
         env["API_KEY"] = settings.api_key
+        env["REQUIRE_API_KEY_FOR_PREDICT"] = str(settings.require_api_key_for_predict).lower()
     return env
 
 
