@@ -15,3 +15,14 @@ rules-test: $(OBSLAB) ## promtool check + unit tests (fires / silent just below 
 .PHONY: obs-check
 obs-check: $(OBSLAB) ## static observability checks: rules, promtool/amtool configs, dashboards (no lab needed)
 	@$(PY) -m pytest -q tests/observability -m "not integration"
+
+SCENARIO ?= errors
+.PHONY: load
+load: $(OBSLAB) ## run a locust scenario against the lab and time its alert: make load SCENARIO=errors|latency|drift|baseline
+	@$(PY) loadtests/run.py $(SCENARIO)
+
+.PHONY: load-ui
+load-ui: $(OBSLAB) ## locust web UI on 127.0.0.1:8089 against the lab's serving (SCENARIO=... shapes the traffic)
+	@$(VENV)/bin/locust -f loadtests/locustfile.py --web-host 127.0.0.1 --web-port $${LOCUST_WEB_PORT:-8089} \
+	  --host $$($(PY) -c 'from obslab.settings import get_settings; print(get_settings().serving_url)') \
+	  --scenario $(SCENARIO)
