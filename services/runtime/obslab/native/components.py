@@ -214,6 +214,12 @@ def serving_env(settings: LabSettings) -> dict[str, str]:
         "DATA_BUCKET": settings.data_bucket,
         "SPOOL_DIR": str(settings.data_dir / "serving-spool"),
         "OTEL_SERVICE_NAME": os.environ.get("OTEL_SERVICE_NAME", "serving"),
+        # Natively, traces go to the lab's OTLP receiver (Jaeger's OTLP port under Compose). Parent-based
+        # 10 % sampling: a sampled caller (locust with --otel, a traceparent header) is always followed.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", settings.url("OTLP_HTTP_PORT")),
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_TRACES_SAMPLER": os.environ.get("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+        "OTEL_TRACES_SAMPLER_ARG": os.environ.get("OTEL_TRACES_SAMPLER_ARG", "0.1"),
     }
     if settings.api_key:
         env["API_KEY"] = settings.api_key
@@ -247,11 +253,7 @@ def training_env(settings: LabSettings) -> dict[str, str]:
 
 def build_components(settings: LabSettings) -> list[Component]:
     """Every native component, in a start order that respects depends_on."""
+    from obslab.observability.components import observability_components
+
     comps = [postgres(settings), localstack(settings), pushgateway(settings), mlflow(settings), serving(settings)]
-    try:
-        from obslab.observability.components import observability_components
-    except ImportError:  # the observability area is optional while it is being built
-        observability_components = None
-    if observability_components:
-        comps.extend(observability_components(settings))
-    return comps
+    return comps + observability_components(settings)
