@@ -79,6 +79,7 @@ def compose_env(settings: LabSettings) -> dict[str, str]:
     api_key = getattr(settings, "api_key", None)
     if api_key:
         env["API_KEY"] = api_key
+        env["REQUIRE_API_KEY_FOR_PREDICT"] = str(getattr(settings, "require_api_key_for_predict", False)).lower()
     env["ALERTMANAGER_CONFIG"] = alertmanager_config(settings)
     return env
 
