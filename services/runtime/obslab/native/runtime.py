@@ -49,10 +49,11 @@ def _failure(sup: Supervisor, comp: Component, why: str) -> LabStartError:
     return LabStartError(f"{comp.name} {why}. Log: {log}\n--- last lines ---\n{sup.tail(comp.name)}")
 
 
-def up(settings: LabSettings, console: Console | None = None) -> list[Component]:
+def up(settings: LabSettings, console: Console | None = None,
+       comps: list[Component] | None = None) -> list[Component]:
     console = console or Console()
     sup = Supervisor(settings)
-    comps = build_components(settings)
+    comps = comps if comps is not None else build_components(settings)
     rows = {c.name: Row(c) for c in comps}
     deadline = time.monotonic() + settings.up_timeout_s
     t0 = time.monotonic()
