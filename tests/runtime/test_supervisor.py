@@ -80,7 +80,8 @@ def test_busy_port_is_refused_with_the_setting_to_change(settings):
 
 
 def test_failed_component_is_named_with_its_log_tail(settings):
-    crash = Component(name="crasher", command=[sys.executable, "-c", "print('config error: bad flag'); raise SystemExit(3)"],
+    code = "print('config error: bad flag'); raise SystemExit(3)"
+    crash = Component(name="crasher", command=[sys.executable, "-c", code],
                       health="http://127.0.0.1:9/never")
     with pytest.raises(runtime.LabStartError) as err:
         runtime.up(settings, Console(file=open(os.devnull, "w")), comps=[crash])
