@@ -35,8 +35,6 @@ COMPOSE_ONLY_ENV = {
     # Inputs of the bucket hook, which the container runs itself (natively post_start passes them);
     # the network Lambda containers join.
     "localstack": {"ARTIFACTS_BUCKET", "DATA_BUCKET", "LAMBDA_DOCKER_NETWORK"},
-    # Traces go to Jaeger under Compose.
-    "serving": {"OTEL_EXPORTER_OTLP_ENDPOINT"},
 }
 # Prometheus' target list is the one config file that differs (service names vs 127.0.0.1 ports).
 RUNTIME_SPECIFIC_FILES = {"observability/prometheus/targets/compose.yml", "observability/prometheus/targets/native.yml"}
