@@ -36,6 +36,19 @@ COMPOSE_ONLY_ENV = {
     # the network Lambda containers join.
     "localstack": {"ARTIFACTS_BUCKET", "DATA_BUCKET", "LAMBDA_DOCKER_NETWORK"},
 }
+# Command-line flags that differ by runtime, by component (flag names only; values differ anyway).
+NATIVE_ONLY_FLAGS = {
+    # Natively: data folder and port as flags; in the image: PGDATA and the default port.
+    "postgres": {"-D", "-p"},
+    # Natively: bind address, ports and mail folder as flags; the image's defaults are the same ports.
+    "maildev": {"--ip", "--web-ip", "--smtp", "--web", "--mail-directory"},
+}
+COMPOSE_ONLY_FLAGS = {
+    # Host header and CORS allow-lists for the compose network's service name (natively only localhost).
+    "mlflow": {"--allowed-hosts", "--cors-allowed-origins"},
+}
+# Components whose native command is an interpreter call rather than the server's own command line.
+FLAGS_NOT_COMPARED = {"localstack"}
 # Prometheus' target list is the one config file that differs (service names vs 127.0.0.1 ports).
 RUNTIME_SPECIFIC_FILES = {"observability/prometheus/targets/compose.yml", "observability/prometheus/targets/native.yml"}
 
@@ -63,6 +76,13 @@ def env_names(service: dict[str, Any]) -> set[str]:
     if isinstance(env, list):
         return {e.split("=", 1)[0] for e in env}
     return set(env)
+
+
+def command_flags(service: dict[str, Any]) -> set[str]:
+    cmd = service.get("command") or []
+    if isinstance(cmd, str):
+        cmd = cmd.split()
+    return {str(a).split("=", 1)[0] for a in cmd if str(a).startswith("-")}
 
 
 def _bind_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
@@ -170,6 +190,14 @@ def parity_problems(compose: dict[str, Any], components: list[Any], training_env
     elif env_names(job) != set(training_env):
         problems.append(f"training: env names differ: compose-only {sorted(env_names(job) - set(training_env))}, "
                         f"native-only {sorted(set(training_env) - env_names(job))}")
+
+    # Command-line flags.
+    for n in sorted(set(svcs) & set(native) - FLAGS_NOT_COMPARED):
+        c_flags = command_flags(svcs[n]) - COMPOSE_ONLY_FLAGS.get(n, set())
+        n_flags = {a.split("=", 1)[0] for a in native[n].command if a.startswith("-")} - NATIVE_ONLY_FLAGS.get(n, set())
+        if c_flags != n_flags:
+            problems.append(f"{n}: command flags differ: compose-only {sorted(c_flags - n_flags)}, "
+                            f"native-only {sorted(n_flags - c_flags)}")
 
     # Config files.
     for n in sorted(set(svcs) & set(native)):

@@ -96,6 +96,13 @@ def test_port_and_env_drift_is_caught(compose, native, settings):
     assert any(p.startswith("training: env names differ") and "EXTRA" in p for p in problems), problems
 
 
+def test_a_flag_added_to_one_runtime_is_caught(compose, native, settings):
+    broken = copy.deepcopy(compose)
+    broken["services"]["prometheus"]["command"].append("--query.timeout=30s")
+    problems = parity_problems(broken, native, training_env(settings))
+    assert any(p.startswith("prometheus: command flags differ") and "--query.timeout" in p for p in problems)
+
+
 def test_a_rule_file_added_to_prometheus_yml_is_seen(compose):
     """Files read from a mounted folder count: Prometheus reads what prometheus.yml names."""
     files = config_files("prometheus", long_running(compose)["prometheus"])
