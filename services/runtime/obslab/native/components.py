@@ -56,11 +56,11 @@ def postgres_dirs(settings: LabSettings) -> tuple[Path, Path]:
         outside = Path(pwd.getpwnam("postgres").pw_dir) / "obslab" / key
         if not data.is_symlink():
             data.parent.mkdir(parents=True, exist_ok=True)
-            outside.mkdir(parents=True, exist_ok=True)
+            (outside / "data").mkdir(parents=True, exist_ok=True)
             if data.exists():
                 shutil.rmtree(data)
-            data.symlink_to(outside)
-        run = outside.parent / f"{key}-run"
+            data.symlink_to(outside / "data")
+        run = outside / "run"
     return data, run
 
 

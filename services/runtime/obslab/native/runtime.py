@@ -138,7 +138,7 @@ def down(settings: LabSettings, clean: bool = False, console: Console | None = N
     if clean and settings.obslab_home.exists():
         data = settings.data_dir / "postgres"
         if data.is_symlink():  # Postgres data kept outside a private checkout: remove the target too
-            shutil.rmtree(data.resolve(), ignore_errors=True)
+            shutil.rmtree(data.resolve().parent, ignore_errors=True)
         shutil.rmtree(settings.obslab_home, ignore_errors=True)
         console.print(f"removed {settings.obslab_home}")
     return stopped
