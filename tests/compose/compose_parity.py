@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from obslab.settings import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "compose.yaml"

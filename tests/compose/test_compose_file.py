@@ -9,6 +9,7 @@ import typing
 
 import pytest
 from compose_parity import PORT_REF, jobs, load_compose, long_running
+
 from obslab.settings import DEFAULT_PORTS, REPO_ROOT, LabSettings
 
 COMPOSE_BIN = REPO_ROOT / ".tools" / "bin" / "docker-compose"

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 import yaml
+
 from obslab import compose_runtime
 from obslab.settings import LabSettings
 

@@ -11,9 +11,10 @@ import tomllib
 from importlib import metadata
 
 import pytest
-from obslab.settings import REPO_ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from obslab.settings import REPO_ROOT
 
 HADOLINT = REPO_ROOT / ".tools" / "bin" / "hadolint"
 DOCKERFILES = {name: REPO_ROOT / "services" / name / "Dockerfile" for name in ("serving", "training", "mlflow")}

@@ -20,6 +20,7 @@ from compose_parity import (
     parity_problems,
     port_names,
 )
+
 from obslab.native.component import Component
 from obslab.native.components import build_components, training_env
 from obslab.settings import REPO_ROOT, LabSettings
