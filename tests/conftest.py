@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from obslab.native.components import build_components
+from obslab.native.supervisor import Supervisor
 from obslab.settings import REPO_ROOT, LabSettings, get_settings
 
 OBSLAB = str(Path(sys.executable).parent / "obslab")
@@ -53,8 +55,13 @@ def lab() -> Iterator[LabSettings]:
             else:
                 os.environ[k] = v
         get_settings.cache_clear()
+        settings = LabSettings(obslab_home=TEST_HOME, obslab_port_offset=TEST_PORT_OFFSET)
+        ports = [p for c in build_components(settings) for p in c.ports.values()]
         down = subprocess.run([OBSLAB, "down", "--clean"], env=env, capture_output=True, text=True)
         print(f"\n[lab] {down.stdout.strip()}")
+        # `make down` must leave no listening port behind.
+        still_open = [p for p in ports if Supervisor.port_open("127.0.0.1", p)]
+        assert not still_open, f"ports still listening after obslab down: {still_open}"
 
 
 @pytest.fixture(scope="session")
