@@ -21,3 +21,7 @@ compose-check: compose-config compose-lint $(OBSLAB) ## compose config + Dockerf
 .PHONY: compose-build
 compose-build: ## build the lab's images (serving, training, mlflow); needs a Docker engine
 	@$(COMPOSE_BIN) -f compose.yaml --profile jobs build
+
+.PHONY: compose
+compose: $(OBSLAB) ## any Compose command with the lab's settings: make compose ARGS="logs -f serving"
+	@$(PY) -m obslab.compose_runtime $(ARGS)

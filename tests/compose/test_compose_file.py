@@ -135,8 +135,9 @@ def test_volumes_are_named_and_mounts_exist(compose):
             if src.startswith("./"):
                 assert (REPO_ROOT / src).exists(), f"{name}: mounts {src}, which does not exist"
                 assert mode == ["ro"], f"{name}: repository files are mounted read-only ({v})"
-            elif src.startswith("/"):
-                assert src == "/var/run/docker.sock" and name == "localstack", f"{name}: host path {src}"
+            elif src.startswith(("/", "${")):
+                assert v == "${DOCKER_SOCK:-/var/run/docker.sock}:/var/run/docker.sock" and name == "localstack", \
+                    f"{name}: host path {v}"
             else:
                 assert src in declared, f"{name}: volume {src} is not declared at the top level"
                 used.add(src)
@@ -166,3 +167,32 @@ def test_port_offset_moves_every_published_port(compose_bin):
             env_name = PORT_REF.search(port).group(1)
             target = int(str(port).rsplit(":", 1)[1])
             assert seen[(name, target)] == DEFAULT_PORTS[env_name] + 100, (name, env_name)
+
+
+def test_grafana_image_matches_the_schema_the_dashboards_are_checked_against(compose):
+    import json
+
+    pkg = REPO_ROOT / "observability/grafana/typecheck/package.json"
+    schema = json.loads(pkg.read_text())["dependencies"]["@grafana/schema"]
+    tag = compose["services"]["grafana"]["image"].rsplit(":", 1)[1]
+    assert tag == schema, f"compose runs Grafana {tag}, dashboards are type-checked against {schema}"
+
+
+def test_grafana_provisioning_points_at_compose_services_and_mounts(compose):
+    import yaml
+
+    grafana = compose["services"]["grafana"]
+    targets = {str(v).split(":")[1] for v in grafana["volumes"]}
+    providers = yaml.safe_load((REPO_ROOT / "observability/grafana/provisioning/dashboards/dashboards.yml")
+                               .read_text())["providers"]
+    for p in providers:
+        assert p["options"]["path"] in targets, f"dashboards provider reads {p['options']['path']}, not mounted"
+    sources = yaml.safe_load((REPO_ROOT / "observability/grafana/provisioning/datasources/datasources.yml")
+                             .read_text())["datasources"]
+    for ds in sources:
+        m = re.fullmatch(r"http://([\w-]+):(\d+)", ds["url"])
+        assert m, ds["url"]
+        host, port = m.groups()
+        assert host in compose["services"], f"datasource {ds['name']}: no compose service {host}"
+        container_ports = {str(p).rsplit(":", 1)[1] for p in compose["services"][host].get("ports", [])}
+        assert port in container_ports or host == "jaeger" and port == "16686", ds["url"]

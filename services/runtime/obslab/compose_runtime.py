@@ -249,10 +249,25 @@ def logs(settings: LabSettings, component: str | None = None, lines: int = 200) 
 
 
 __all__ = ["ComposeError", "compose_command", "compose_env", "config", "docker_engine_available", "down",
-           "logs", "service_url", "status", "up"]
+           "logs", "passthrough", "service_url", "status", "up"]
 
 
-if __name__ == "__main__":  # pragma: no cover - debugging aid: python -m obslab.compose_runtime config
+def passthrough(args: list[str]) -> int:
+    """Run any Compose command with the lab's settings (what `make compose ARGS="..."` calls), e.g.
+    `ps`, `logs -f serving`, `run --rm training`, `exec postgres psql -U mlflow`."""
+    cmd = [*compose_command(), "--project-directory", str(REPO_ROOT), "-f", str(COMPOSE_FILE), *args]
+    return subprocess.run(cmd, env=compose_env(_settings()), cwd=REPO_ROOT).returncode
+
+
+def _settings() -> LabSettings:
     from obslab.settings import get_settings
 
-    print(json.dumps(config(get_settings()), indent=2))
+    return get_settings()
+
+
+if __name__ == "__main__":  # python -m obslab.compose_runtime <compose args>
+    try:
+        sys.exit(passthrough(sys.argv[1:]))
+    except ComposeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
