@@ -1,8 +1,11 @@
-"""Embedding drift detection (numpy/scipy only): library, Lambda handler and CLI."""
+"""Embedding drift detection (numpy/scipy only): library, Lambda handler and CLI.
 
-__version__ = "0.1.0"
+Import from the submodules (drift.detector, drift.config, ...): under pytest, tests/drift can shadow
+this package as a namespace package, so nothing should depend on this file running.
+"""
 
-from drift.config import Thresholds  # noqa: E402
-from drift.detector import DriftDetector, DriftInputError  # noqa: E402
+from drift._version import __version__
+from drift.config import Thresholds
+from drift.detector import DriftDetector, DriftInputError
 
 __all__ = ["DriftDetector", "DriftInputError", "Thresholds", "__version__"]

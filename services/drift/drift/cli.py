@@ -96,3 +96,75 @@ def run(
         _fail(f"could not reach the lab's S3 at {s.localstack_url} ({type(e).__name__}: {e}); "
               "is the lab up? run `make up`")
     typer.echo(json.dumps(result))
+
+
+FUNCTION_ENV = "DRIFT_FUNCTION_NAME"
+DEFAULT_FUNCTION = "obslab-drift-detector"
+
+
+def deploy_function(lam, name: str, zip_path: Path, env_vars: dict[str, str]) -> None:
+    """Create (or update) the drift Lambda in LocalStack from the built zip."""
+    code = zip_path.read_bytes()
+    try:
+        lam.create_function(FunctionName=name, Runtime="python3.13", Architectures=["x86_64"],
+                            Role="arn:aws:iam::000000000000:role/obslab-drift-lambda",
+                            Handler="drift.handler.lambda_handler", Code={"ZipFile": code},
+                            Timeout=300, MemorySize=1024, Environment={"Variables": env_vars})
+    except lam.exceptions.ResourceConflictException:
+        lam.update_function_code(FunctionName=name, ZipFile=code)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env_vars})
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+
+
+@app.command()
+def invoke(
+    date: Annotated[str | None, typer.Option(help="day to analyse, YYYY-MM-DD (default: today, UTC)")] = None,
+    deploy: Annotated[bool, typer.Option(help="deploy build/drift-lambda.zip when the function is missing")] = True,
+    function: Annotated[str | None, typer.Option(help=f"function name (default ${FUNCTION_ENV} or {DEFAULT_FUNCTION})")] = None,
+) -> None:
+    """Invoke the deployed drift Lambda through LocalStack (as `make drift` does); prints its result."""
+    import base64
+    import os
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from obslab.settings import REPO_ROOT, get_settings
+
+    s = get_settings()
+    name = function or os.environ.get(FUNCTION_ENV, DEFAULT_FUNCTION)
+    day = date or dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        _fail(f"--date: expected YYYY-MM-DD, got {day!r}")
+    env = s.aws_env()
+    lam = boto3.client("lambda", endpoint_url=s.localstack_url, region_name=s.aws_region,
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                       config=Config(read_timeout=900, retries={"max_attempts": 1}))
+    try:
+        try:
+            lam.get_function(FunctionName=name)
+        except lam.exceptions.ResourceNotFoundException:
+            zip_path = REPO_ROOT / "build" / "drift-lambda.zip"
+            if not deploy:
+                _fail(f"Lambda {name!r} is not deployed in LocalStack: run `make tf-local` (or `make drift`)")
+            if not zip_path.exists():
+                _fail(f"{zip_path} missing: run `make drift-zip` first")
+            typer.echo(f"Lambda {name!r} not deployed (`make tf-local` deploys it): deploying {zip_path}", err=True)
+            env_vars = {"DATA_BUCKET": s.data_bucket, "PUSHGATEWAY_URL": s.pushgateway_url}
+            if os.environ.get("SNS_TOPIC_ARN"):
+                env_vars["SNS_TOPIC_ARN"] = os.environ["SNS_TOPIC_ARN"]
+            deploy_function(lam, name, zip_path, env_vars)
+        r = lam.invoke(FunctionName=name, Payload=json.dumps({"date": day}).encode(), LogType="Tail")
+    except (BotoCoreError, ClientError) as e:
+        _fail(f"LocalStack at {s.localstack_url}: {e} (is the lab up? `make up`)")
+    payload = r["Payload"].read().decode()
+    if r.get("FunctionError"):
+        logs = base64.b64decode(r.get("LogResult", "")).decode(errors="replace")
+        typer.echo(f"error: the drift Lambda failed: {payload}\n{logs}", err=True)
+        raise typer.Exit(1)
+    typer.echo(payload)

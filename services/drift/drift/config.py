@@ -24,7 +24,7 @@ class Thresholds:
     # dependence for that guarantee, and buys power only when many dimensions drift a little.
     correction: str = "bonferroni"
     # Materiality (effect sizes). With very large samples KS flags immaterial shifts; these filter.
-    min_drifted_fraction: float = 0.01  # share of dimensions whose corrected p < alpha
+    ks_statistic: float = 0.05  # largest per-dimension CDF gap (KS D) at or above this is material
     mean_shift: float = 0.1  # centroid distance / reference spread
     cosine_similarity: float = 0.99  # centroid cosine similarity at or below this is material
     std_ratio: float = 1.1  # geometric-mean std ratio outside [1/x, x] is material

@@ -15,7 +15,7 @@ import urllib.request
 
 import numpy as np
 
-from drift import __version__
+from drift._version import __version__
 from drift.config import JobConfig, Thresholds
 from drift.detector import DriftDetector, DriftInputError
 from drift.sampling import Reservoir

@@ -1,0 +1,48 @@
+"""The vectorised KS gives scipy.stats.ks_2samp's statistics and p-values (method='auto')."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from drift.ks import ks_2samp_columns, prepare_reference
+
+CASES = [  # n_ref, n_cur, dims, dtype, round_to (ties), shift
+    (200, 150, 12, np.float64, None, 0.2),
+    (1797, 500, 8, np.float32, 1, 0.1),  # exact, heavy ties
+    (40, 40, 10, np.float64, None, 0.5),  # n1 == n2 exact path
+    (30, 31, 6, np.float64, 0, 0.0),  # few distinct values
+    (5000, 3000, 4, np.float32, None, 0.05),
+    (12000, 400, 6, np.float32, None, 0.1),  # asymp (max n > 10000)
+    (20000, 15000, 3, np.float64, 2, 0.02),  # asymp with ties
+    (60, 7, 5, np.float64, None, 1.0),
+    (10000, 10000, 2, np.float32, None, 0.03),  # largest exact case
+]
+
+
+@pytest.mark.parametrize("n1,n2,d,dtype,rnd,shift", CASES)
+def test_matches_scipy(n1, n2, d, dtype, rnd, shift):
+    rng = np.random.default_rng(n1 * 7 + n2)
+    ref = rng.standard_normal((n1, d))
+    cur = rng.standard_normal((n2, d)) * (1 + shift) + shift
+    if rnd is not None:
+        ref, cur = np.round(ref, rnd), np.round(cur, rnd)
+    ref, cur = ref.astype(dtype), cur.astype(dtype)
+    res = ks_2samp_columns(prepare_reference(ref), cur)
+    for j in range(d):
+        s = stats.ks_2samp(ref[:, j], cur[:, j])
+        assert abs(res.statistic[j] - s.statistic) <= 1e-9, (j, res.statistic[j], s.statistic)
+        assert abs(res.pvalue[j] - s.pvalue) <= 1e-9, (j, res.pvalue[j], s.pvalue)
+    assert res.method == ("asymp" if max(n1, n2) > 10000 else "exact")
+
+
+def test_identical_and_disjoint_samples():
+    x = np.arange(100, dtype=np.float64).reshape(50, 2)
+    same = ks_2samp_columns(prepare_reference(x), x)
+    assert np.all(same.statistic == 0) and np.all(same.pvalue == 1)
+    far = ks_2samp_columns(prepare_reference(x), x + 1000)
+    assert np.all(far.statistic == 1) and np.all(far.pvalue < 1e-20)
+
+
+def test_empty_sample_rejected():
+    with pytest.raises(ValueError):
+        ks_2samp_columns(prepare_reference(np.zeros((5, 2))), np.zeros((0, 2)))
