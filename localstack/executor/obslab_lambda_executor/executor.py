@@ -65,7 +65,6 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
             "LOCAL_WORKER_HOST": HOST,
             "LOCAL_WORKER_PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
         })
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
