@@ -25,6 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenarios  # noqa: E402
+
 from obslab.settings import REPO_ROOT, get_settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -26,3 +26,7 @@ load-ui: $(OBSLAB) ## locust web UI on 127.0.0.1:8089 against the lab's serving 
 	@$(VENV)/bin/locust -f loadtests/locustfile.py --web-host 127.0.0.1 --web-port $${LOCUST_WEB_PORT:-8089} \
 	  --host $$($(PY) -c 'from obslab.settings import get_settings; print(get_settings().serving_url)') \
 	  --scenario $(SCENARIO)
+
+.PHONY: dashboards
+dashboards: $(OBSLAB) ## re-render observability/grafana/dashboards/*.json (dashboards as code in obslab.observability.dashboards)
+	@$(PY) -c 'from obslab.observability.dashboards import write; [print(p) for p in write()]'

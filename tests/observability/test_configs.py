@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from obslab.observability import alertmanager as am
 from obslab.observability import prometheus as prom
 from obslab.observability.components import observability_components

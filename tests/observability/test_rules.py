@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 import yaml
+
 from obslab.observability import alerts as al
 from obslab.observability.prometheus import CONFIG as PROM_CONFIG
 from obslab.observability.rule_tests import BUILDERS, write_tests
