@@ -167,3 +167,14 @@ def test_image_contains_every_package_its_code_imports(image):
         if not dists & installed:
             missing[module] = sorted(where)
     assert not missing, f"the {image} image lacks what these imports need: {missing}"
+
+
+@pytest.mark.parametrize("name", ["serving", "training"])
+def test_image_pythonpath_covers_every_package_folder(name):
+    """The images run the packages from services/*/ via PYTHONPATH: the folders pyproject.toml maps."""
+    env = " ".join(arg for kw, arg in _instructions(DOCKERFILES[name]) if kw == "ENV")
+    paths = re.search(r"PYTHONPATH=(\S+)", env).group(1).split(":")
+    mapping = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    for package, folder in mapping.items():
+        parent = "/app/" + folder.rsplit("/", 1)[0]
+        assert folder.endswith("/" + package) and parent in paths, f"{package} ({folder}) not on {paths}"
