@@ -59,3 +59,7 @@ def test_service_urls_follow_settings():
     assert compose_runtime.service_url(settings, "jaeger") == settings.url("JAEGER_UI_PORT")
     assert compose_runtime.service_url(settings, "postgres").startswith("postgresql://")
     assert compose_runtime.service_url(settings, "training") == ""
+
+
+def test_the_installed_compose_is_new_enough():
+    assert compose_runtime.compose_version() >= compose_runtime.MIN_COMPOSE_VERSION

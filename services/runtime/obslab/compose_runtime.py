@@ -112,6 +112,24 @@ def _run(settings: LabSettings, args: list[str], *, jobs: bool = False, capture:
     return proc
 
 
+# compose.yaml hands Alertmanager its config through `configs: environment:` (Compose 2.23.1+).
+MIN_COMPOSE_VERSION = (2, 23, 1)
+
+
+def compose_version() -> tuple[int, ...]:
+    out = subprocess.run([*compose_command(), "version", "--short"], capture_output=True, text=True).stdout
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+
+
+def _require_compose_version() -> None:
+    have = compose_version()
+    if have < MIN_COMPOSE_VERSION:
+        want = ".".join(map(str, MIN_COMPOSE_VERSION))
+        raise ComposeError(f"Docker Compose {'.'.join(map(str, have))} is too old: the lab needs {want} or newer "
+                           "(update Docker Desktop / the docker-compose-plugin package)")
+
+
 def _require_engine() -> None:
     if not docker_engine_available():
         raise ComposeError("no Docker engine answers `docker info`: start Docker, or use the native runtime "
@@ -177,12 +195,18 @@ def up(settings: LabSettings, train_if_needed: bool = True) -> list[dict[str, An
     """Build the images, start every long-running service, wait until all are healthy, train once if the
     registry has no champion, wait for serving to be ready. Returns `status()` rows."""
     _require_engine()
+    _require_compose_version()
     t0 = time.monotonic()
     _say("building images (first time: a few minutes)")
     _run(settings, ["build"], jobs=True, capture=False)
     _say("starting services and waiting for their healthchecks")
-    _run(settings, ["up", "--detach", "--remove-orphans", "--wait",
-                    "--wait-timeout", str(int(settings.up_timeout_s))], capture=False)
+    proc = _run(settings, ["up", "--detach", "--remove-orphans", "--wait",
+                           "--wait-timeout", str(int(settings.up_timeout_s))], capture=False, check=False)
+    if proc.returncode != 0:
+        unhealthy = [r["component"] for r in status(settings) if r["health"] not in ("healthy", "running")]
+        raise ComposeError(f"not every service became healthy within {settings.up_timeout_s:.0f} s"
+                           + (f" ({', '.join(unhealthy)})" if unhealthy else "")
+                           + ": see `make status` and `make logs C=<service>`")
     if train_if_needed and not _has_champion(settings):
         _say("no `champion` model in the registry: training one")
         proc = _run(settings, ["run", "--rm", "training"], capture=False, check=False)
