@@ -30,6 +30,9 @@ from obslab.settings import REPO_ROOT, get_settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 POLL_S = 0.25
+# Drift: how long the shifted rows are sent before the drift job runs (they must outweigh the day's
+# normal rows in the job's sample).
+DRIFT_LOAD_S = float(os.environ.get("DRIFT_LOAD_S", 30))
 
 
 class LabNotReady(RuntimeError):
@@ -143,17 +146,23 @@ def run(sc: scenarios.Scenario, bound_s: float, warmup_s: float, users: int) -> 
     try:
         # Locust needs a few seconds to start; the warm-up counts from traffic Prometheus has seen.
         if wait_for("locust traffic seen by Prometheus", lambda: proc.poll() is not None or lab.predict_rate() > 0,
-                    bound_s, time.monotonic()) is None or proc.poll() is not None:
+                    max(bound_s, 60), time.monotonic()) is None or proc.poll() is not None:
             raise LabNotReady(f"locust sent no traffic (exit {proc.poll()}); see {log}")
         time.sleep(warmup_s)
         _say(f"baseline: {lab.predict_rate():.0f} /predict req/s")
         if not sc.fault:
             if sc.alert:  # drift: the traffic itself is the fault; the drift job must notice it
-                _say(f"sending shifted rows for {warmup_s:.0f} s more, then running the drift job")
-                time.sleep(warmup_s)
+                _say(f"sending shifted rows for {DRIFT_LOAD_S:.0f} s, then flushing embeddings and running "
+                     "the drift job on today's data")
+                time.sleep(DRIFT_LOAD_S)
+                stop_locust(proc)
+                lab.http.post(f"{lab.s.serving_url}/admin/embeddings/flush", headers=lab.admin_headers, timeout=60)
                 t0 = time.monotonic()
-                subprocess.run([str(Path(sys.executable).parent / "obslab"), "drift", "run"], check=False,
-                               capture_output=True, timeout=bound_s)
+                today = time.strftime("%Y-%m-%d", time.gmtime())
+                job = subprocess.run([str(Path(sys.executable).parent / "obslab"), "drift", "run", "--date", today],
+                                     capture_output=True, text=True, timeout=max(bound_s, 120))
+                out = job.stdout.strip().splitlines()[-1] if job.stdout.strip() else job.stderr
+                _say(f"drift job (exit {job.returncode}): {out[:300]}")
                 result["firing_s"] = wait_for(f"{sc.alert} firing", lambda: lab.firing(sc.alert), bound_s, t0)
                 result["email_s"] = wait_for("firing email", lambda: lab.email(sc.alert, "FIRING", seen),
                                              bound_s, t0)
