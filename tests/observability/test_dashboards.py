@@ -118,6 +118,14 @@ def test_every_panel_query_returns_data_after_a_short_load(lab, obslab_cli, lab_
     assert d.returncode == 0, d.stdout[-2000:] + d.stderr[-2000:]
     time.sleep(5)  # a few 1 s scrapes
 
+    # Latency exemplars reach Prometheus (OpenMetrics scrape + exemplar storage): what Grafana links to Jaeger.
+    now = time.time()
+    ex = httpx.get(f"{s.prometheus_url}/api/v1/query_exemplars", timeout=10, params={
+        "query": 'http_request_duration_seconds_bucket{job="serving", handler="/predict"}',
+        "start": now - 300, "end": now}).json()["data"]
+    trace_ids = [e["labels"].get("trace_id", "") for series in ex for e in series["exemplars"]]
+    assert trace_ids and all(len(t) == 32 for t in trace_ids), ex
+
     empty = []
     for name, board in _committed().items():
         for title, expr in dash.queries(board):
