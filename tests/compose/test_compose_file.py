@@ -81,6 +81,11 @@ def test_long_running_services_have_healthchecks_and_wait_for_healthy_dependenci
             assert spec.get("condition") == "service_healthy", f"{name} -> {dep}: {spec}"
 
 
+def test_every_service_has_a_memory_limit(compose):
+    for name, svc in compose["services"].items():
+        assert re.fullmatch(r"(\d+|\$\{\w+:-\d+\})[mg]", str(svc.get("mem_limit", ""))), f"{name}: mem_limit"
+
+
 def test_training_is_a_one_shot_job(compose):
     assert set(jobs(compose)) == {"training"}
     training = compose["services"]["training"]
