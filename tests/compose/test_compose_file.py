@@ -201,3 +201,10 @@ def test_grafana_provisioning_points_at_compose_services_and_mounts(compose):
         assert host in compose["services"], f"datasource {ds['name']}: no compose service {host}"
         container_ports = {str(p).rsplit(":", 1)[1] for p in compose["services"][host].get("ports", [])}
         assert port in container_ports or host == "jaeger" and port == "16686", ds["url"]
+
+
+def test_compose_config_accepts_the_example_env_file(compose_bin):
+    example = REPO_ROOT / ".env.example"
+    proc = _config(compose_bin, REPO_ROOT / "compose.yaml", "--env-file", str(example), "--profile", "jobs",
+                   "config", "-q")
+    assert proc.returncode == 0, proc.stderr
