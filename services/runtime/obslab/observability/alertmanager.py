@@ -90,7 +90,7 @@ def values_for(settings: LabSettings, runtime: str = "native") -> dict[str, str]
         smtp_host, smtp_port, templates = settings.host, str(settings.mail_smtp_port), str(TEMPLATES_DIR)
     elif runtime == "compose":
         # Service names and container paths from compose.yaml (mail catcher inside the network).
-        smtp_host, smtp_port, templates = "mail", "1025", "/etc/alertmanager/templates"
+        smtp_host, smtp_port, templates = "maildev", "1025", "/etc/alertmanager/templates"
     else:
         raise ValueError(f"runtime must be native or compose, not {runtime!r}")
     return {"MAIL_SMTP_HOST": smtp_host, "MAIL_SMTP_PORT": smtp_port, "TEMPLATES_DIR": templates,
