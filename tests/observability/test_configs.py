@@ -128,3 +128,41 @@ def test_components_bind_localhost_and_name_existing_files(tmp_path):
     comps["prometheus"].prepare()
     comps["alertmanager"].prepare()
     assert (s.obslab_home / "config" / "alertmanager" / "alertmanager.yml").is_file()
+
+
+@pytest.mark.integration
+def test_target_down_inhibits_latency_and_errors_in_the_running_alertmanager(lab):
+    """Posts alerts straight to the lab's Alertmanager, in an environment of their own (inhibition needs an
+    equal `environment`, so the lab's real alerts are untouched), then resolves them."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+
+    env = f"inhibit-test-{int(time.time())}"
+    now = datetime.now(UTC)
+
+    def alert(name: str, ends: datetime) -> dict:
+        return {"labels": {"alertname": name, "severity": "critical", "environment": env},
+                "annotations": {"summary": "inhibition test"}, "startsAt": now.isoformat(), "endsAt": ends.isoformat()}
+
+    api = f"{lab.alertmanager_url}/api/v2/alerts"
+    names = ["ServingTargetDown", "HighLatency", "HighErrorRate", "HighCPU"]
+    r = httpx.post(api, json=[alert(n, now + timedelta(minutes=5)) for n in names], timeout=10)
+    assert r.status_code == 200, r.text
+    try:
+        def states() -> dict[str, dict]:
+            got = httpx.get(api, params={"filter": f'environment="{env}"'}, timeout=10).json()
+            return {a["labels"]["alertname"]: a["status"] for a in got}
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            st = states()
+            if len(st) == 4 and all(st[n]["state"] == "suppressed" for n in ("HighLatency", "HighErrorRate")):
+                break
+            time.sleep(0.5)
+        assert st["HighLatency"]["state"] == "suppressed" and st["HighLatency"]["inhibitedBy"], st
+        assert st["HighErrorRate"]["state"] == "suppressed" and st["HighErrorRate"]["inhibitedBy"], st
+        assert st["ServingTargetDown"]["state"] == "active" and st["HighCPU"]["state"] == "active", st
+    finally:
+        httpx.post(api, json=[alert(n, datetime.now(UTC) - timedelta(seconds=1)) for n in names], timeout=10)
