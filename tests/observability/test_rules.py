@@ -90,3 +90,16 @@ def test_bad_alerts_file_gives_a_clear_error(tmp_path):
         al.load_alerts("lab", bad)
     with pytest.raises(al.AlertsFileError, match="unknown alert profile"):
         al.load_alerts("staging")
+
+
+def test_every_alert_has_a_runbook_section():
+    import re
+
+    from obslab.settings import REPO_ROOT
+
+    for a in al.load_alerts("prod"):
+        path, _, anchor = a.runbook.partition("#")
+        text = (REPO_ROOT / path).read_text()
+        anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
+                   for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+        assert anchor in anchors, f"{a.name}: no section for #{anchor} in {path}"
