@@ -140,7 +140,6 @@ def run(sc: scenarios.Scenario, bound_s: float, warmup_s: float, users: int) -> 
         t = time.monotonic()
         if wait_for(f"{sc.alert} not active before start", lambda: not lab.firing(sc.alert), bound_s, t) is None:
             raise LabNotReady(f"{sc.alert} is still firing from an earlier run; wait and retry")
-    seen = lab.email_ids()
     log = lab.s.logs_dir / f"locust-{sc.name}.log"
     proc = start_locust(sc, lab, int(warmup_s + 2 * bound_s + 30), users, log)
     try:
@@ -157,6 +156,7 @@ def run(sc: scenarios.Scenario, bound_s: float, warmup_s: float, users: int) -> 
                 time.sleep(DRIFT_LOAD_S)
                 stop_locust(proc)
                 lab.http.post(f"{lab.s.serving_url}/admin/embeddings/flush", headers=lab.admin_headers, timeout=60)
+                seen = lab.email_ids()
                 t0 = time.monotonic()
                 today = time.strftime("%Y-%m-%d", time.gmtime())
                 job = subprocess.run([str(Path(sys.executable).parent / "obslab"), "drift", "run", "--date", today],
@@ -170,6 +170,8 @@ def run(sc: scenarios.Scenario, bound_s: float, warmup_s: float, users: int) -> 
                 time.sleep(warmup_s)
             return result
         # Safety net: the fault clears by itself if this runner dies.
+        # Emails already there (including a late "resolved" from an earlier run) are not ours.
+        seen = lab.email_ids()
         lab.set_fault({**sc.fault, "duration_s": 2 * bound_s + warmup_s + 30})
         t0 = time.monotonic()
         _say(f"fault on: {json.dumps(sc.fault)}")
