@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from enum import Enum
 
 import typer
@@ -24,22 +22,15 @@ class Runtime(str, Enum):
     compose = "compose"
 
 
-def _docker_engine_answers() -> bool:
-    if not shutil.which("docker"):
-        return False
-    try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 def _pick(runtime: Runtime) -> str:
     if runtime != Runtime.auto:
         return runtime.value
     forced = os.environ.get("RUNTIME")
     if forced in ("native", "compose"):
         return forced
-    return "compose" if _docker_engine_answers() else "native"
+    from obslab.compose_runtime import docker_engine_available
+
+    return "compose" if docker_engine_available() else "native"
 
 
 def _fail(message: str) -> None:
@@ -56,7 +47,10 @@ def up(runtime: Runtime = typer.Option(Runtime.auto, help="auto: Compose when a 
     if _pick(runtime) == "compose":
         from obslab import compose_runtime
 
-        compose_runtime.up(settings)
+        try:
+            compose_runtime.up(settings, train_if_needed=train_if_needed)
+        except RuntimeError as e:  # ComposeError: no engine, unhealthy service, old Compose
+            _fail(str(e))
         return
     from obslab.native import runtime as native
 
@@ -80,7 +74,10 @@ def down(clean: bool = typer.Option(False, "--clean", help="also remove data, st
     if _pick(runtime) == "compose":
         from obslab import compose_runtime
 
-        compose_runtime.down(settings, clean)
+        try:
+            compose_runtime.down(settings, clean)
+        except RuntimeError as e:
+            _fail(str(e))
         return
     from obslab.native import runtime as native
 
@@ -95,7 +92,10 @@ def status(runtime: Runtime = typer.Option(Runtime.auto)) -> None:
     if _pick(runtime) == "compose":
         from obslab import compose_runtime
 
-        rows = compose_runtime.status(settings)
+        try:
+            rows = compose_runtime.status(settings)
+        except RuntimeError as e:
+            _fail(str(e))
     else:
         from obslab.native import runtime as native
 
@@ -117,7 +117,10 @@ def logs(component: str = typer.Argument(None, help="component name; all when om
     if _pick(runtime) == "compose":
         from obslab import compose_runtime
 
-        compose_runtime.logs(settings, component)
+        try:
+            compose_runtime.logs(settings, component, lines=lines)
+        except RuntimeError as e:
+            _fail(str(e))
         return
     from obslab.native.supervisor import Supervisor
 
