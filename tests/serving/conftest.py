@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from serving.config import Settings
 from serving.demo_model import digits, register_digits_model
 from serving.main import create_app

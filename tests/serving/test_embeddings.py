@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 from prometheus_client.parser import text_string_to_metric_families
-from serving.embeddings import EmbeddingLogger, make_s3_client
 
+from serving.embeddings import EmbeddingLogger, make_s3_client
 from tests.serving.conftest import free_port, spool_files
 
 NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{6}-[0-9a-f]{8}\.npy$")

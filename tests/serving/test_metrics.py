@@ -6,6 +6,7 @@ import re
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from prometheus_client.parser import text_string_to_metric_families as text_families
+
 from serving.config import LATENCY_BUCKETS
 
 ROW = [0.5] * 64
@@ -66,7 +67,6 @@ def test_openmetrics_exemplars_carry_the_trace_id(client):
     ex = [s.exemplar for s in families["http_request_duration_seconds"].samples
           if s.exemplar and s.labels.get("handler") == "/predict"]
     assert ex and ex[0].labels["trace_id"] == trace_id, "incoming traceparent -> exemplar trace_id"
-    assert any(s.exemplar for s in families["obslab_inference_seconds"].samples)
     # plain text format (Prometheus without exemplar support) has none and is still parseable
     plain = client.get("/metrics")
     assert plain.headers["content-type"].startswith("text/plain")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serving.demo_model import register_digits_model
 
+from serving.demo_model import register_digits_model
 from tests.serving.conftest import MODEL_NAME, free_port
 
 ROW = [0.5] * 64

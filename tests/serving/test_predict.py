@@ -7,8 +7,9 @@ import json
 import mlflow
 import numpy as np
 import pytest
-from serving.model import make_predict
 from sklearn.tree import DecisionTreeClassifier
+
+from serving.model import make_predict
 
 
 def test_predictions_match_the_registered_model(client, mlflow_store, digits_xy):

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     serving_memory_limit_mb: int | None = Field(default=None, ge=1)
     obslab_instrumentation: bool = Field(
         default=True, description="off = no Prometheus middleware, no OpenTelemetry (benchmark baseline)")
+    obslab_tracing_middleware: str = Field(
+        default="lean", pattern="^(lean|contrib)$",
+        description="lean = serving.tracing.TracingMiddleware; contrib = opentelemetry-instrumentation-fastapi")
     otel_service_name: str = "obslab-serving"
     log_level: str = "INFO"
 

@@ -87,11 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Digits classifier served from the MLflow registry (KServe V1 /predict), with "
                     "Prometheus metrics, OpenTelemetry traces, embedding logging and fault injection.",
         lifespan=lifespan,
+        # FastAPI's own (0.16x) OpenTelemetry support would add a server span plus operation spans per
+        # request as soon as a global tracer provider exists; tracing is done by serving.tracing.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.obslab = state
-    app.include_router(health.router)
-    app.include_router(predict.router)
-    app.include_router(admin.router)
+    # Routes go straight into the app's list, /predict first: FastAPI's router, the instrumentator and
+    # the OTel middleware each resolve the route by scanning this list in order on every request
+    # (include_router would add wrapper objects each of them flattens per request).
+    app.router.routes[:0] = [*predict.router.routes, *health.router.routes, *admin.router.routes]
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     if instrumented:
@@ -108,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ).instrument(app)
         provider = tracing.setup_tracing(settings.otel_service_name)
         if provider is not None:
-            tracing.instrument_app(app, provider)
+            tracing.instrument_app(app, provider, settings.obslab_tracing_middleware)
 
     _install_openapi(app, state)
     return app

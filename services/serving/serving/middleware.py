@@ -27,12 +27,13 @@ class BodyLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    too_large = int(value) > self.max_bytes
+                    length = int(value)
                 except ValueError:
-                    too_large = False
-                if too_large:
+                    break
+                if length > self.max_bytes:
                     return await self._reject(send)
-                break
+                # the server delivers exactly Content-Length bytes: nothing more to watch
+                return await self.app(scope, receive, send)
 
         seen = 0
         started = False

@@ -10,7 +10,6 @@ import time
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from opentelemetry import trace
 from pydantic import ValidationError
 
 from serving.schemas import PredictResponse, err
@@ -110,11 +109,7 @@ async def predict(request: Request) -> Response:
     elapsed = time.perf_counter() - t0
     m = state.metrics
     if m is not None:
-        ctx = trace.get_current_span().get_span_context()
-        if ctx.trace_flags.sampled:
-            m.inference.observe(elapsed, exemplar={"trace_id": format(ctx.trace_id, "032x")})
-        else:
-            m.inference.observe(elapsed)
+        m.inference.observe(elapsed)   # the exemplar (trace_id) is on http_request_duration_seconds
         m.batch_rows.observe(x.shape[0])
         m.count_predictions(model.version, preds)
     if state.embeddings is not None:
