@@ -21,6 +21,9 @@ command -v terraform >/dev/null || die "terraform not found on PATH: install Ter
 tf() { terraform "$@"; }
 LOCAL=$TF_ROOT/envs/local
 PROD=$TF_ROOT/envs/prod
+# State of envs/local lives with the lab it describes: <OBSLAB_HOME>/state/terraform/local.tfstate
+# (set by load_local_env). Tests point TF_LOCAL_STATE and TF_DATA_DIR at a temporary folder.
+local_init() { tf -chdir="$LOCAL" init -input=false -reconfigure -backend-config="path=$TF_LOCAL_STATE" >/dev/null; }
 
 local_vars() {
   # TF_VAR_ lines from the lab's settings, plus which lab resources already exist (to import).
@@ -33,6 +36,7 @@ print(f"TF_VAR_localstack_endpoint={url}")
 print(f"TF_VAR_region={s.aws_region}")
 print("TF_VAR_bucket_names=" + json.dumps({"artifacts": s.artifacts_bucket, "data": s.data_bucket}))
 print(f"TF_VAR_pushgateway_url={s.pushgateway_url}")
+print(f"LAB_TF_STATE={s.state_dir / 'terraform' / 'local.tfstate'}")
 adopt = []
 try:
     import boto3
@@ -62,6 +66,8 @@ PY
 load_local_env() {
   local line
   while IFS= read -r line; do export "${line?}"; done < <(local_vars)
+  export TF_LOCAL_STATE=${TF_LOCAL_STATE:-$LAB_TF_STATE}
+  mkdir -p "$(dirname "$TF_LOCAL_STATE")"
   curl -s -o /dev/null -m 3 "$TF_VAR_localstack_endpoint/_localstack/health" \
     || die "LocalStack is not answering at $TF_VAR_localstack_endpoint: start the lab first (make up)"
   unset AWS_CA_BUNDLE AWS_PROFILE
@@ -77,18 +83,18 @@ case "${1:-}" in
     load_local_env; need_zip
     say "LocalStack $TF_VAR_localstack_endpoint; importing existing lab resources: $TF_VAR_adopt_existing"
     t0=$(date +%s)
-    tf -chdir="$LOCAL" init -input=false -upgrade=false >/dev/null
+    local_init
     tf -chdir="$LOCAL" apply -input=false -auto-approve
     t1=$(date +%s)
     say "apply took $((t1 - t0)) s; checking that a second plan is a no-op"
     set +e; tf -chdir="$LOCAL" plan -input=false -detailed-exitcode -compact-warnings >/tmp/obslab-tf-plan.$$ 2>&1; rc=$?; set -e
     [ $rc -eq 0 ] || { cat /tmp/obslab-tf-plan.$$; rm -f /tmp/obslab-tf-plan.$$; die "second plan is not empty (exit $rc)"; }
     rm -f /tmp/obslab-tf-plan.$$
-    say "no changes; $(tf -chdir="$LOCAL" state list | wc -l) resources in state ($(( $(date +%s) - t0 )) s in total)"
+    say "no changes; $(tf -chdir="$LOCAL" state list | wc -l) resources in $TF_LOCAL_STATE ($(( $(date +%s) - t0 )) s in total)"
     ;;
   local-destroy)
     load_local_env
-    [ -d "$LOCAL/.terraform" ] || tf -chdir="$LOCAL" init -input=false >/dev/null
+    local_init
     # The lab's buckets (and their data) belong to the lab: forget them instead of deleting them.
     for addr in $(tf -chdir="$LOCAL" state list 2>/dev/null | grep '^module.obslab.module.s3.aws_s3_bucket.this' || true); do
       tf -chdir="$LOCAL" state rm "$addr" >/dev/null && say "forgot $addr (bucket kept)"
@@ -123,6 +129,12 @@ case "${1:-}" in
     done
     say "terraform test (envs/prod, mocked aws provider, prod.tfvars)"
     tf -chdir="$PROD" test -var-file=prod.tfvars
+    for dir in "$TF_ROOT"/modules/*/; do
+      [ -d "$dir/tests" ] || continue
+      say "terraform test (modules/$(basename "$dir"))"
+      tf -chdir="$dir" init -input=false -backend=false >/dev/null
+      tf -chdir="$dir" test
+    done
     if [ -x "$ROOT/.venv-checkov/bin/checkov" ]; then
       say "checkov"
       "$ROOT/.venv-checkov/bin/checkov" --config-file "$TF_ROOT/.checkov.yaml" -d "$TF_ROOT" --compact --quiet

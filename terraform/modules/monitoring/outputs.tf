@@ -15,7 +15,7 @@ output "alarms" {
       evaluation_periods = a.evaluation_periods
       comparison         = a.comparison_operator
       threshold          = a.threshold
-      dimensions         = a.dimensions
+      dimensions         = a.dimensions == null ? tomap({}) : a.dimensions
     }
   }
 }
