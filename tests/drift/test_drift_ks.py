@@ -14,6 +14,8 @@ CASES = [  # n_ref, n_cur, dims, dtype, round_to (ties), shift
     (5000, 3000, 4, np.float32, None, 0.05),
     (12000, 400, 6, np.float32, None, 0.1),  # asymp (max n > 10000)
     (20000, 15000, 3, np.float64, 2, 0.02),  # asymp with ties
+    (20000, 12000, 4, np.float32, None, 0.15),  # asymp, p-values in the < 1e-10 tail
+    (30000, 800, 4, np.float32, None, 0.3),
     (60, 7, 5, np.float64, None, 1.0),
     (10000, 10000, 2, np.float32, None, 0.03),  # largest exact case
 ]
@@ -46,3 +48,14 @@ def test_identical_and_disjoint_samples():
 def test_empty_sample_rejected():
     with pytest.raises(ValueError):
         ks_2samp_columns(prepare_reference(np.zeros((5, 2))), np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("n", [141, 1000, 9091])
+def test_vectorised_smirnov_matches_scipy(n):
+    from scipy import special
+
+    from drift.ks import _smirnov
+
+    x = np.sqrt(np.linspace(2.2, 369.0, 25) / n)
+    x = x[x < 0.5]
+    np.testing.assert_allclose(_smirnov(n, x), special.smirnov(n, x), rtol=1e-9, atol=1e-13)

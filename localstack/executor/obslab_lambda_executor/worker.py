@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import os
-import resource
 import sys
 import threading
 import time
@@ -70,6 +69,19 @@ class LambdaContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
+def _peak_rss_mb() -> int:
+    """Peak RSS of this process image (VmHWM). ru_maxrss would include the RSS LocalStack had
+    when it forked us, since Linux carries it across exec."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _load_handler():
     global _handler_fn
     if _handler_fn is None:
@@ -116,7 +128,7 @@ def run_invocation(inv: dict) -> None:
                     traceback.print_exc()
         finally:
             ms = (time.time() - t0) * 1000
-            max_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            max_mb = _peak_rss_mb()
             print(f"END RequestId: {request_id}")
             print(f"REPORT RequestId: {request_id}\tDuration: {ms:.2f} ms\tBilled Duration: "
                   f"{int(ms) + 1} ms\tMemory Size: {os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128')} MB"
