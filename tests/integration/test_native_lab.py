@@ -184,3 +184,20 @@ def test_s3_down_predictions_succeed_then_spool_flushes(lab: LabSettings, obslab
     _wait(lambda: _today_keys(lab) and _rows_in(lab, _today_keys(lab)) >= 100, 60, "spool flushed to S3")
     assert not list((lab.data_dir / "serving-spool").rglob("*.npy"))
     subprocess.run([obslab_cli, "train"], env=lab_env, check=True, capture_output=True, timeout=180)
+
+
+def test_down_keeps_data_and_up_serves_the_same_champion(lab: LabSettings, obslab_cli, lab_env):
+    """`make down` then `make up`: same champion, no retraining, S3 objects still there (LocalStack
+    itself forgets everything; the lab snapshots its buckets on the way down)."""
+    version = httpx.get(f"{lab.serving_url}/model", timeout=5).json()["version"]
+    keys_before = _today_keys(lab)
+    down = subprocess.run([obslab_cli, "down"], env=lab_env, capture_output=True, text=True, timeout=180)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not Supervisor.port_open("127.0.0.1", lab.port("SERVING_PORT"))
+    up = subprocess.run([obslab_cli, "up"], env=lab_env, capture_output=True, text=True, timeout=600)
+    assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+    assert "training one" not in up.stdout
+    assert httpx.get(f"{lab.serving_url}/model", timeout=5).json()["version"] == version
+    assert set(keys_before) <= set(_today_keys(lab))
+    manifest = _s3(lab).get_object(Bucket=lab.data_bucket, Key="training_embeddings/manifest.json")
+    assert json.loads(manifest["Body"].read())["model_version"] == version

@@ -56,8 +56,8 @@ def up(runtime: Runtime = typer.Option(Runtime.auto, help="auto: Compose when a 
 
     try:
         comps = native.up(settings, console)
-        if train_if_needed and not native.has_champion(settings):
-            console.print("no `champion` model in the registry: training one (about 20 s)")
+        if train_if_needed and not native.champion_loadable(settings):
+            console.print("no loadable `champion` model in the registry: training one (about 20 s)")
             if native.train(settings) != 0:
                 _fail(f"training failed; rerun `make train` to see why (logs: {settings.logs_dir})")
         native.wait_ready(settings)

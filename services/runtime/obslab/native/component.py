@@ -29,6 +29,8 @@ class Component:
     # Idempotent setup before start (init a data dir, render a config) and after health (create buckets).
     prepare: Callable[[], None] | None = None
     post_start: Callable[[], None] | None = None
+    # Run while it is still healthy, before `down` stops it (e.g. save state it would lose).
+    pre_stop: Callable[[], None] | None = None
     ready_timeout_s: float = 60.0
     # Seconds to wait after SIGTERM before SIGKILL (LocalStack sometimes ignores SIGTERM).
     stop_timeout_s: float = 10.0

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from obslab.native import s3_snapshot
 from obslab.native.component import Component
 from obslab.settings import REPO_ROOT, LabSettings
 
@@ -150,6 +151,7 @@ def localstack(settings: LabSettings) -> Component:
                "DATA_BUCKET": settings.data_bucket, "AWS_CLI": f"{aws} --endpoint-url {settings.localstack_url}"}
         env.pop("AWS_CA_BUNDLE", None)
         subprocess.run(["sh", str(REPO_ROOT / BUCKETS_SCRIPT)], check=True, env=env, capture_output=True)
+        s3_snapshot.restore(settings)
 
     return Component(
         name="localstack",
@@ -161,6 +163,7 @@ def localstack(settings: LabSettings) -> Component:
         config_files=[BUCKETS_SCRIPT],
         prepare=prepare,
         post_start=post_start,
+        pre_stop=lambda: s3_snapshot.save(settings),
         # It has been seen ignoring SIGTERM for 20 s: bounded wait, then SIGKILL.
         stop_timeout_s=8,
     )
@@ -198,7 +201,8 @@ def mlflow(settings: LabSettings) -> Component:
         ports={"MLFLOW_PORT": port},
         health=f"{settings.mlflow_url}/health",
         url=settings.mlflow_url,
-        depends_on=["postgres", "localstack"],
+        # Not on LocalStack: artifacts are only touched per request, so both can start together.
+        depends_on=["postgres"],
         prepare=lambda: metrics_dir.mkdir(parents=True, exist_ok=True),
         ready_timeout_s=90,
     )

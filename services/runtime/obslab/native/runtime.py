@@ -93,13 +93,20 @@ def up(settings: LabSettings, console: Console | None = None,
     return comps
 
 
-def has_champion(settings: LabSettings) -> bool:
+def champion_loadable(settings: LabSettings) -> bool:
+    """The registry has a `champion` AND its artifacts exist. The registry (Postgres) outlives S3 when
+    LocalStack's state was lost (killed without `make down`), so the alias alone proves nothing."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    mlflow.set_tracking_uri(settings.mlflow_url)
     try:
-        r = httpx.get(f"{settings.mlflow_url}/api/2.0/mlflow/registered-models/alias",
-                      params={"name": settings.model_name, "alias": "champion"}, timeout=10)
-    except httpx.HTTPError:
+        mv = MlflowClient().get_model_version_by_alias(settings.model_name, "champion")
+        files = mlflow.artifacts.list_artifacts(artifact_uri=f"models:/{settings.model_name}/{mv.version}")
+    except MlflowException:
         return False
-    return r.status_code == 200
+    return any(f.path.endswith("MLmodel") for f in files)
 
 
 def train(settings: LabSettings, extra_env: dict[str, str] | None = None) -> int:
@@ -118,7 +125,9 @@ def wait_ready(settings: LabSettings, timeout_s: float = 90) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise LabStartError(f"serving did not become ready within {timeout_s:.0f} s; see {settings.logs_dir}/serving.log")
+    raise LabStartError(f"serving did not become ready within {timeout_s:.0f} s (no loadable champion? `make train`). "
+                        f"Log: {settings.logs_dir}/serving.log\n--- last lines ---\n"
+                        f"{Supervisor(settings).tail('serving', 3)}")
 
 
 def down(settings: LabSettings, clean: bool = False, console: Console | None = None) -> list[str]:
@@ -131,6 +140,11 @@ def down(settings: LabSettings, clean: bool = False, console: Console | None = N
     stopped = []
     for name in order:
         c = comps.get(name)
+        if c and c.pre_stop and not clean and sup.running_pid(name) and sup.healthy(c):
+            try:
+                c.pre_stop()
+            except Exception as e:  # never block a stop; say what was not saved
+                console.print(f"[yellow]warning:[/] {name}: could not save state before stopping: {e}")
         kw = {"timeout_s": c.stop_timeout_s, "stop_signal": c.stop_signal} if c else {}
         if sup.stop(name, **kw):
             stopped.append(name)
