@@ -120,7 +120,8 @@ def test_bad_input_is_a_4xx_with_a_reason(lab: LabSettings):
         "not json": dict(content=b"{nope", headers={"content-type": "application/json"}),
         "wrong dim": dict(json={"instances": [[0.1] * 63]}),
         "empty": dict(json={"instances": []}),
-        "nan": dict(content=b'{"instances": [[NaN' + b", 0" * 63 + b"]]}", headers={"content-type": "application/json"}),
+        "nan": dict(content=b'{"instances": [[NaN' + b", 0" * 63 + b"]]}",
+                    headers={"content-type": "application/json"}),
         "strings": dict(json={"instances": [["a"] * 64]}),
     }
     for name, kw in cases.items():
