@@ -88,3 +88,44 @@ def client(app_client) -> Iterator[TestClient]:
 
 def spool_files(spool: Path) -> list[Path]:
     return sorted(spool.rglob("*.npy"))
+
+
+@contextmanager
+def uvicorn_server(env: dict, log_path: Path, timeout: float = 90.0) -> Iterator[str]:
+    """`serving.main:app` under uvicorn on a free 127.0.0.1 port; yields its base URL once /ready."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    full_env.update(env)
+    uvicorn = str(Path(sys.executable).parent / "uvicorn")
+    proc = subprocess.Popen([uvicorn, "serving.main:app", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1", "--no-access-log"],
+                            env=full_env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            try:
+                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)

@@ -114,8 +114,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if provider is not None:
             tracing.instrument_app(app, provider, settings.obslab_tracing_middleware)
 
+    _install_allow_header(app)
     _install_openapi(app, state)
     return app
+
+
+def _install_allow_header(app: FastAPI) -> None:
+    """405 answers list every method of the path (Starlette lists only the first route's methods,
+    and /admin/faults is three routes)."""
+    from fastapi.exception_handlers import http_exception_handler
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    methods_by_path: dict[str, set[str]] = {}
+    for route in app.router.routes:
+        if getattr(route, "path", None) and getattr(route, "methods", None):
+            methods_by_path.setdefault(route.path, set()).update(route.methods)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_exception(request, exc):
+        methods = methods_by_path.get(request.url.path)
+        if exc.status_code == 405 and methods:
+            return JSONResponse({"detail": f"method {request.method} not allowed on {request.url.path}"},
+                                status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+        return await http_exception_handler(request, exc)
 
 
 def _install_openapi(app: FastAPI, state: AppState) -> None:
@@ -135,6 +157,18 @@ def _install_openapi(app: FastAPI, state: AppState) -> None:
             row = req["properties"]["instances"]["items"]
             row["minItems"] = row["maxItems"] = dim
         schemas["PredictRequest"] = req
+        # Security as configured: no API_KEY -> nothing is protected, so the spec claims nothing;
+        # REQUIRE_API_KEY_FOR_PREDICT -> /predict needs the Bearer key too.
+        if state.settings.api_key is None:
+            for path_item in spec["paths"].values():
+                for op in path_item.values():
+                    op.pop("security", None)
+                    op.get("responses", {}).pop("401", None)
+            spec["components"].pop("securitySchemes", None)
+        elif state.settings.require_api_key_for_predict:
+            spec["paths"]["/predict"]["post"]["security"] = [{"HTTPBearer": []}]
+        if not (state.settings.api_key and state.settings.require_api_key_for_predict):
+            spec["paths"]["/predict"]["post"]["responses"].pop("401", None)
         cache[dim] = spec
         app.openapi_schema = spec
         return spec
