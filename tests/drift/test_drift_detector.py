@@ -7,8 +7,7 @@ import pytest
 from scipy import stats
 
 from drift.config import Thresholds
-from drift.detector import DriftDetector, DriftInputError
-from drift.detector import adjust_pvalues
+from drift.detector import DriftDetector, DriftInputError, adjust_pvalues
 from drift.sampling import Reservoir
 
 ALPHA = 0.05

@@ -20,7 +20,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-from localstack import config
 from localstack.services.lambda_.invocation.executor_endpoint import ExecutorEndpoint
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion
 from localstack.services.lambda_.invocation.runtime_executor import (
@@ -28,6 +27,8 @@ from localstack.services.lambda_.invocation.runtime_executor import (
     RuntimeExecutor,
 )
 from localstack.utils.net import get_free_tcp_port
+
+from localstack import config
 
 LOG = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("worker.py")

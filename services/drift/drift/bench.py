@@ -197,7 +197,8 @@ def bench_memory(rng, rows_1x=20_000, batch=100, d=DIM) -> dict:
             block = sample(rng, batch, mixer)
             for i in range(rows_1x * mult // batch):
                 np.save(day / f"{i:06d}-00000000.npy", block + np.float32(i % 7) * 1e-3)
-            p = subprocess.run([sys.executable, "-c", f"from drift.bench import _memory_child; _memory_child({str(root)!r})"],
+            code = f"from drift.bench import _memory_child; _memory_child({str(root)!r})"
+            p = subprocess.run([sys.executable, "-c", code],
                                capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
             out[mult] = json.loads(p.stdout.strip().splitlines()[-1])
             import shutil
@@ -214,7 +215,8 @@ def main() -> None:
     print(f"  reference sorted once (detector constructor): {ks['fit_cpu_s']:.3f} s CPU")
     print(f"  {'case':<10} {'vectorised':>12} {'scipy loop':>12} {'ratio':>7}  max|p diff|  max|D diff|  p range")
     for case, c in ks["cases"].items():
-        print(f"  {case:<10} {c['ours_cpu_s']:>10.3f} s {c['scipy_cpu_s']:>10.3f} s {c['scipy_cpu_s'] / c['ours_cpu_s']:>6.1f}x"
+        ratio = c["scipy_cpu_s"] / c["ours_cpu_s"]
+        print(f"  {case:<10} {c['ours_cpu_s']:>10.3f} s {c['scipy_cpu_s']:>10.3f} s {ratio:>6.1f}x"
               f"  {c['pvalue_max_abs_diff']:>10.2g}  {c['statistic_max_abs_diff']:>10.2g}  "
               f"{c['pvalue_min']:.2g}..{c['pvalue_max']:.2g} ({c['method']})")
     print(f"  speedup over both cases {ks['ks_speedup']:.1f}x (counting the one-off reference sort too: "
@@ -234,7 +236,8 @@ def main() -> None:
     ratio = r10["tracemalloc_peak"] / r1["tracemalloc_peak"]
     print(f"\njob peak memory (reservoir of 10000 rows, 20000-row reference, {DIM} dims)")
     for m in (1, 10):
-        print(f"  {m:>2}x volume ({mem[m]['rows_seen']} rows): traced peak {mem[m]['tracemalloc_peak'] / 2**20:.1f} MiB, "
+        print(f"  {m:>2}x volume ({mem[m]['rows_seen']} rows): "
+              f"traced peak {mem[m]['tracemalloc_peak'] / 2**20:.1f} MiB, "
               f"process max RSS {mem[m]['maxrss_kb'] / 1024:.1f} MiB")
     print(f"  ratio 10x/1x: traced {ratio:.3f}, RSS {r10['maxrss_kb'] / r1['maxrss_kb']:.3f}")
     print(f"total {time.perf_counter() - t0:.1f} s")

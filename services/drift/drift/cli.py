@@ -122,7 +122,8 @@ def deploy_function(lam, name: str, zip_path: Path, env_vars: dict[str, str]) ->
 def invoke(
     date: Annotated[str | None, typer.Option(help="day to analyse, YYYY-MM-DD (default: today, UTC)")] = None,
     deploy: Annotated[bool, typer.Option(help="deploy build/drift-lambda.zip when the function is missing")] = True,
-    function: Annotated[str | None, typer.Option(help=f"function name (default ${FUNCTION_ENV} or {DEFAULT_FUNCTION})")] = None,
+    function: Annotated[str | None, typer.Option(
+        help=f"function name (default ${FUNCTION_ENV} or {DEFAULT_FUNCTION})")] = None,
 ) -> None:
     """Invoke the deployed drift Lambda through LocalStack (as `make drift` does); prints its result."""
     import base64

@@ -162,7 +162,8 @@ def prometheus_text(result: dict) -> str:
         for labels, v in samples:
             lines.append(f"{name}{labels} {float(v):.17g}" if np.isfinite(v) else f"{name}{labels} NaN")
 
-    g("obslab_drift_detected", "1 if the last drift run detected drift", [("", int(bool(result.get("drift_detected"))))])
+    g("obslab_drift_detected", "1 if the last drift run detected drift",
+      [("", int(bool(result.get("drift_detected"))))])
     scores = [(f'{{method="{m}"}}', result[m]) for m in METHOD_METRICS if result.get(m) is not None]
     if scores:
         g("obslab_drift_score", "drift statistic of the last run per method", scores)

@@ -17,9 +17,9 @@ How it avoids a per-dimension `ks_2samp` loop:
   the pre-sorted reference, first for every 16th current value, then only inside the blocks whose
   monotone bounds could still hold the maximum (branch and bound, exact).
 - p-values: asymptotic ones are `scipy.stats.kstwo.sf(d, round(n1*n2/(n1+n2)))` in one vectorised
-  call (scipy's slow exact-Smirnov range via a vectorised log-space sum, see
-  `_smirnov`: within 1e-12 of scipy); exact ones depend only on (n1, n2, h = round(d * lcm)), so they are computed once per
-  distinct h with scipy's own exact routine.
+  call (scipy's slow exact-Smirnov range via a vectorised log-space sum, see `_smirnov`: within
+  1e-12 of scipy); exact ones depend only on (n1, n2, h = round(d * lcm)), so they are computed
+  once per distinct h with scipy's own exact routine.
 """
 
 from __future__ import annotations
