@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import time
+import urllib.request
 import uuid
 
 import numpy as np
@@ -51,6 +52,9 @@ def deployed(lab):
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     yield {"lam": lam, "s3": s3, "logs": logs, "bucket": bucket, "name": name, "rng": rng}
     lam.delete_function(FunctionName=name)
+    # leave no obslab_drift_detected=1 behind for other areas' alert tests
+    req = urllib.request.Request(f"{lab.pushgateway_url}/metrics/job/drift", method="DELETE")
+    urllib.request.urlopen(req, timeout=5).read()
 
 
 def test_lambda_runs_the_zip_in_localstack(deployed):
