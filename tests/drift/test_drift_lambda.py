@@ -104,3 +104,43 @@ def test_obslab_drift_invoke(deployed, lab_env, obslab_cli):
     p = subprocess.run([obslab_cli, "drift", "invoke", "--function", "nope-" + uuid.uuid4().hex[:4],
                         "--no-deploy"], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "make tf-local" in p.stderr
+
+
+def _tiny_zip(files: dict[str, str]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+def test_executor_reports_handler_output_and_import_errors(deployed):
+    """The executor plugin on its own: printed output reaches the invocation's log tail; an import
+    error is an invocation error of type Runtime.ImportModuleError, not a hung invoke."""
+    import base64
+
+    lam = deployed["lam"]
+    good = f"obslab-exec-ok-{uuid.uuid4().hex[:6]}"
+    bad = f"obslab-exec-bad-{uuid.uuid4().hex[:6]}"
+    code = {good: {"app.py": "import os\ndef handler(event, context):\n    print('hello from', context.function_name)\n"
+                             "    return {'echo': event, 'endpoint': os.environ.get('AWS_ENDPOINT_URL')}\n"},
+            bad: {"app.py": "raise RuntimeError('broken at import')\n"}}
+    try:
+        for name, files in code.items():
+            lam.create_function(FunctionName=name, Runtime="python3.13", Role="arn:aws:iam::000000000000:role/x",
+                                Handler="app.handler", Code={"ZipFile": _tiny_zip(files)}, Timeout=30)
+            lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        r = lam.invoke(FunctionName=good, Payload=b'{"a": 1}', LogType="Tail")
+        body = json.loads(r["Payload"].read())
+        assert "FunctionError" not in r and body["echo"] == {"a": 1}
+        assert body["endpoint"].startswith("http://127.0.0.1:")
+        assert f"hello from {good}" in base64.b64decode(r["LogResult"]).decode()
+        r = lam.invoke(FunctionName=bad, Payload=b"{}")
+        body = json.loads(r["Payload"].read())
+        assert r.get("FunctionError") and body["errorType"] == "Runtime.ImportModuleError"
+        assert "broken at import" in body["errorMessage"]
+    finally:
+        for name in code:
+            lam.delete_function(FunctionName=name)
