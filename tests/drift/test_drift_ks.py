@@ -59,3 +59,13 @@ def test_vectorised_smirnov_matches_scipy(n):
     x = np.sqrt(np.linspace(2.2, 369.0, 25) / n)
     x = x[x < 0.5]
     np.testing.assert_allclose(_smirnov(n, x), special.smirnov(n, x), rtol=1e-9, atol=1e-13)
+
+
+def test_mixed_dtypes_compare_in_the_wider_type():
+    rng = np.random.default_rng(9)
+    ref = rng.standard_normal((300, 3)).astype(np.float32)
+    cur = ref[:100].astype(np.float64) + 1e-9  # equal in float32, different in float64
+    res = ks_2samp_columns(prepare_reference(ref), cur)
+    for j in range(3):
+        s = stats.ks_2samp(ref[:, j], cur[:, j])
+        assert abs(res.statistic[j] - s.statistic) <= 1e-12 and abs(res.pvalue[j] - s.pvalue) <= 1e-9

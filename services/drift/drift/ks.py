@@ -78,8 +78,12 @@ def ks_statistics(ref_sorted_t: np.ndarray, cur: np.ndarray) -> np.ndarray:
     then searches only the blocks whose bound could beat the best value already found. The bounds
     use the same float expressions, so the result is bit-identical to the full search.
     """
+    cur = np.asarray(cur)
+    common = np.result_type(ref_sorted_t.dtype, cur.dtype)
+    if common != ref_sorted_t.dtype:  # compare in the wider type, as scipy would (order is kept)
+        ref_sorted_t = ref_sorted_t.astype(common)
     d, n1 = ref_sorted_t.shape
-    cur_t = np.ascontiguousarray(np.asarray(cur, dtype=ref_sorted_t.dtype).T)
+    cur_t = np.ascontiguousarray(cur.astype(common, copy=False).T)
     cur_t.sort(axis=1)
     n2 = cur_t.shape[1]
     i = np.arange(n2)
