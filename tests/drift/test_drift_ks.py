@@ -69,3 +69,12 @@ def test_mixed_dtypes_compare_in_the_wider_type():
     for j in range(3):
         s = stats.ks_2samp(ref[:, j], cur[:, j])
         assert abs(res.statistic[j] - s.statistic) <= 1e-12 and abs(res.pvalue[j] - s.pvalue) <= 1e-9
+
+
+@pytest.mark.parametrize("n", [141, 1818, 9091, 200000])
+def test_vectorised_pelz_good_matches_scipy(n):
+    from drift.ks import _asymp_pvalues
+
+    d = np.sqrt(np.linspace(0.05, 2.19, 60) / n)  # the Pelz-Good range of nx^2 (and DMTW below it)
+    # _asymp_pvalues takes (stat, n1, n2) with en = round(n1 n2 / (n1 + n2)); n1 = n2 = 2n gives n
+    np.testing.assert_allclose(_asymp_pvalues(d, 2 * n, 2 * n), stats.kstwo.sf(d, n), rtol=1e-10, atol=1e-14)
