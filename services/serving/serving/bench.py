@@ -19,7 +19,7 @@ The embedding logger in the obslab variants points at an unreachable S3 endpoint
 temp dir (the worst case: every batch is written to local disk).
 
 Prints a table, then one JSON line: {"L_rps", "full_rps", "full_ratio", "full_p99_ratio",
-"full100_ratio", ...}. Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (1),
+"full100_ratio", ...}. Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2),
 BENCH_VARIANTS. With several rounds the variants are interleaved and medians reported.
 """
 
@@ -236,7 +236,7 @@ def stop_servers(servers: list[dict]) -> None:
 def main() -> int:
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     connections = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
     if not (shutil.which("wrk") or Path("/usr/bin/wrk").exists()):
         print("wrk not found: run `make install` (Debian package wrk)", file=sys.stderr)
         return 2
@@ -273,7 +273,11 @@ def main() -> int:
         for _ in range(rounds):
             for s in servers:
                 run_wrk(s["url"], 2, connections, lua, body)                 # warm-up
-                results[s["name"]].append(run_wrk(s["url"], seconds, connections, lua, body))
+                res = run_wrk(s["url"], seconds, connections, lua, body)
+                res["load1"] = os.getloadavg()[0]
+                results[s["name"]].append(res)
+                print(f"[bench] {s['name']:<12} {res['rps']:>8.0f} req/s  p99 {res['p99_us'] / 1000:>7.2f} ms  "
+                      f"(load average {res['load1']:.1f} on {os.cpu_count()} CPUs)", flush=True)
         time.sleep(2)   # let the batch span processors export
         spans = span_count()
     finally:

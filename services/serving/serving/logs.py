@@ -44,5 +44,9 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)
+        if name == "uvicorn.access" and not lg.handlers and not lg.propagate:
+            # `--no-access-log`: uvicorn decides per connection with hasHandlers(), which follows
+            # propagation; re-enabling propagation would switch the access log back on.
+            continue
         lg.handlers = []
         lg.propagate = True
