@@ -60,8 +60,9 @@ def lab() -> Iterator[LabSettings]:
         down = subprocess.run([OBSLAB, "down", "--clean"], env=env, capture_output=True, text=True)
         print(f"\n[lab] {down.stdout.strip()}")
         # `make down` must leave no listening port behind.
+        assert down.returncode == 0, f"obslab down failed:\n{down.stdout}\n{down.stderr}"
         still_open = [p for p in ports if Supervisor.port_open("127.0.0.1", p)]
-        assert not still_open, f"ports still listening after obslab down: {still_open}"
+        assert not still_open, f"ports still listening after obslab down: {still_open}\n{down.stdout}"
 
 
 @pytest.fixture(scope="session")

@@ -88,6 +88,31 @@ def test_lambda_runs_the_zip_in_localstack(deployed):
     assert any(e["message"].startswith("REPORT RequestId") for e in events)
 
 
+def test_async_invoke_as_eventbridge_does(deployed):
+    """EventBridge schedules invoke asynchronously with a scheduled-event payload: the job analyses
+    the day before the event's time and writes its result."""
+    s3, bucket, rng = deployed["s3"], deployed["bucket"], deployed["rng"]
+    day = dt.date(2026, 3, 1)
+    s3.put_object(Bucket=bucket, Key=f"production_embeddings/{day:%Y/%m/%d}/000000-{uuid.uuid4().hex[:8]}.npy",
+                  Body=_npy((rng.standard_normal((300, 64)) * 0.3 + 0.2).astype(np.float32)))
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+             "time": f"{day + dt.timedelta(days=1)}T02:00:00Z", "detail": {}}
+    r = deployed["lam"].invoke(FunctionName=deployed["name"], InvocationType="Event",
+                               Payload=json.dumps(event).encode())
+    assert r["StatusCode"] == 202
+    key = f"drift_results/{day:%Y/%m/%d}/result.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            stored = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            break
+        except s3.exceptions.NoSuchKey:
+            time.sleep(1)
+    else:
+        pytest.fail(f"{key} not written within 120 s of the async invoke")
+    assert stored["status"] == "ok" and stored["drift_detected"] is False and stored["n_current"] == 300
+
+
 def test_handler_error_is_an_invocation_error(deployed):
     r = deployed["lam"].invoke(FunctionName=deployed["name"], Payload=b'{"date": "not-a-date"}')
     body = json.loads(r["Payload"].read())

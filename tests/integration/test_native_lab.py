@@ -197,7 +197,7 @@ def test_down_keeps_data_and_up_serves_the_same_champion(lab: LabSettings, obsla
     assert not Supervisor.port_open("127.0.0.1", lab.port("SERVING_PORT"))
     up = subprocess.run([obslab_cli, "up"], env=lab_env, capture_output=True, text=True, timeout=600)
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
-    assert "training one" not in up.stdout
+    assert "training one" not in up.stdout, f"retrained after down/up:\n{down.stdout}\n{up.stdout[-2000:]}"
     assert httpx.get(f"{lab.serving_url}/model", timeout=5).json()["version"] == version
     assert set(keys_before) <= set(_today_keys(lab))
     manifest = _s3(lab).get_object(Bucket=lab.data_bucket, Key="training_embeddings/manifest.json")
