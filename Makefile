@@ -40,7 +40,8 @@ train: $(OBSLAB) ## train the model, register it and point the `champion` alias 
 	@$(OBSLAB) train
 
 .PHONY: test
-test: install ## run the whole test suite (installs what is missing first)
+test: install ## run the whole test suite (installs what is missing first): lint, unit, integration
+	@$(VENV)/bin/ruff check services tests loadtests
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
