@@ -18,6 +18,10 @@ receiver is a minimal OTLP/HTTP endpoint in this process (decodes the protobuf, 
 The embedding logger in the obslab variants points at an unreachable S3 endpoint and spools to a
 temp dir (the worst case: every batch is written to local disk).
 
+Besides req/s and latency, the server's CPU time per request is read from /proc (all its threads,
+so span export and embedding flushes count): `cpu L/x` = L's CPU-us/req over the variant's, which
+does not move with other load on the machine the way wall-clock req/s does.
+
 Prints a table, then one JSON line: {"L_rps", "full_rps", "full_ratio", "full_p99_ratio",
 "full100_ratio", ...}. Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2),
 BENCH_VARIANTS. With several rounds the variants are interleaved and medians reported.
@@ -221,6 +225,12 @@ def run_wrk(url: str, seconds: float, connections: int, lua: Path, body: Path) -
     return r
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (it and its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_servers(servers: list[dict]) -> None:
     for s in servers:
         if s["proc"].poll() is None:
@@ -273,11 +283,13 @@ def main() -> int:
         for _ in range(rounds):
             for s in servers:
                 run_wrk(s["url"], 2, connections, lua, body)                 # warm-up
+                cpu0 = cpu_seconds(s["proc"].pid)
                 res = run_wrk(s["url"], seconds, connections, lua, body)
+                res["cpu_us"] = (cpu_seconds(s["proc"].pid) - cpu0) / max(res["requests"], 1) * 1e6
                 res["load1"] = os.getloadavg()[0]
                 results[s["name"]].append(res)
                 print(f"[bench] {s['name']:<12} {res['rps']:>8.0f} req/s  p99 {res['p99_us'] / 1000:>7.2f} ms  "
-                      f"(load average {res['load1']:.1f} on {os.cpu_count()} CPUs)", flush=True)
+                      f"{res['cpu_us']:>6.0f} CPU-us/req  (load average {res['load1']:.1f})", flush=True)
         time.sleep(2)   # let the batch span processors export
         spans = span_count()
     finally:
@@ -288,13 +300,16 @@ def main() -> int:
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
-    L_rps, L_p99 = med("L", "rps"), med("L", "p99_us")
+    L_rps, L_p99, L_cpu = med("L", "rps"), med("L", "p99_us"), med("L", "cpu_us")
     print()
-    print(f"{'variant':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rps/L':>7} {'p99/L':>7} {'errors':>7}")
+    print(f"{'variant':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'rps/L':>7} {'p99/L':>7} "
+          f"{'CPU-us/req':>11} {'cpu L/x':>8} {'errors':>7}")
     for name in results:
-        print(f"{name:<9} {med(name, 'rps'):>9.0f} {med(name, 'p50_us') / 1000:>8.2f} "
+        print(f"{name:<12} {med(name, 'rps'):>8.0f} {med(name, 'p50_us') / 1000:>8.2f} "
               f"{med(name, 'p99_us') / 1000:>8.2f} {med(name, 'rps') / L_rps:>7.2f} "
-              f"{med(name, 'p99_us') / L_p99:>7.2f} {int(sum(r['errors'] for r in results[name])):>7}")
+              f"{med(name, 'p99_us') / L_p99:>7.2f} {med(name, 'cpu_us'):>11.0f} "
+              f"{L_cpu / med(name, 'cpu_us'):>8.2f} {int(sum(r['errors'] for r in results[name])):>7}")
+    load = statistics.mean(r["load1"] for rs in results.values() for r in rs)
     summary = {
         "L_rps": round(L_rps, 1), "full_rps": round(med("full", "rps"), 1),
         "full_ratio": round(med("full", "rps") / L_rps, 3),
@@ -302,10 +317,15 @@ def main() -> int:
         "full100_ratio": round(med("full100", "rps") / L_rps, 3),
         "plain_ratio": round(med("plain", "rps") / L_rps, 3),
         "full100_p99_ratio": round(med("full100", "p99_us") / L_p99, 3),
-        "spans_received": spans,
+        "full_cpu_ratio": round(L_cpu / med("full", "cpu_us"), 3),
+        "full100_cpu_ratio": round(L_cpu / med("full100", "cpu_us"), 3),
+        "load_average": round(load, 2), "spans_received": spans,
     }
     ok = (summary["full_ratio"] >= TARGETS["full_ratio"] and summary["full_p99_ratio"] <= TARGETS["full_p99_ratio"]
           and summary["full100_ratio"] >= TARGETS["full100_ratio"])
+    print("\nrps/L and p99/L are the wall-clock ratios the targets refer to; 'cpu L/x' is the server's CPU\n"
+          "time per request of L divided by the variant's (threads included): the throughput ratio one\n"
+          f"idle core would give, robust to other load on the machine (load average here {load:.1f}).")
     print(f"\ntargets: full >= {TARGETS['full_ratio']} L with p99 <= {TARGETS['full_p99_ratio']}x L; "
           f"100% sampling >= {TARGETS['full100_ratio']} L -> {'met' if ok else 'NOT met'}; "
           f"spans received by the OTLP receiver: {spans}")
