@@ -20,7 +20,20 @@ if [ -d /opt/tf-plugins ] && [ ! -d /opt/tf-plugins/registry.terraform.io/hashic
   echo "[terraform] warning: /opt/tf-plugins has no hashicorp/aws 5.100.0; envs need ~> 5.100" >&2
 fi
 
-# 2. checkov in .venv-checkov (Python 3.11 or 3.12), pinned by terraform/checkov/requirements.txt.
+# 2. ministack (PyPI, pinned): a second emulator that serves ECS/ELBv2/RDS/ECR/WAFv2/Cloud Map, used
+#    by tests/terraform/test_ministack.py to smoke-apply the prod-only modules. Own venv.
+MINISTACK_VERSION=1.5.33
+if ! { [ -x .venv-ministack/bin/ministack ] && [ "$(cat .tools/stamps/ministack 2>/dev/null)" = "$MINISTACK_VERSION" ]; }; then
+  PY=$(command -v python3.11 || command -v python3.12 || true)
+  [ -n "$PY" ] || { echo "[terraform] python3.11 or 3.12 needed for ministack" >&2; exit 1; }
+  say "terraform: ministack $MINISTACK_VERSION in .venv-ministack"
+  [ -x .venv-ministack/bin/python ] || "$PY" -m venv .venv-ministack
+  .venv-ministack/bin/pip install -q --disable-pip-version-check "ministack==$MINISTACK_VERSION" 2>&1 \
+    | grep -v "is ignored: it is neither" || true
+  [ -x .venv-ministack/bin/ministack ] && echo "$MINISTACK_VERSION" > .tools/stamps/ministack
+fi
+
+# 3. checkov in .venv-checkov (Python 3.11 or 3.12), pinned by terraform/checkov/requirements.txt.
 h=$(sha256sum terraform/checkov/requirements.txt | cut -c1-16)
 if [ -x .venv-checkov/bin/checkov ] && [ -f .tools/stamps/checkov ] && [ "$(cat .tools/stamps/checkov)" = "$h" ]; then
   exit 0

@@ -73,8 +73,9 @@ resource "aws_service_discovery_private_dns_namespace" "this" {
 }
 
 resource "aws_service_discovery_service" "this" {
-  for_each = local.services
-  name     = each.key
+  for_each     = local.services
+  name         = each.key
+  namespace_id = aws_service_discovery_private_dns_namespace.this.id
 
   dns_config {
     namespace_id   = aws_service_discovery_private_dns_namespace.this.id
@@ -174,7 +175,7 @@ resource "aws_ecs_service" "this" {
 ################################################################################
 
 resource "aws_appautoscaling_target" "this" {
-  for_each           = local.services
+  for_each           = var.enable_autoscaling ? local.services : {}
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this[each.key].name}"
   scalable_dimension = "ecs:service:DesiredCount"
@@ -183,7 +184,7 @@ resource "aws_appautoscaling_target" "this" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
-  for_each           = local.services
+  for_each           = aws_appautoscaling_target.this
   name               = "${var.name}-${each.key}-cpu"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.this[each.key].service_namespace

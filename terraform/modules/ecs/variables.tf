@@ -71,6 +71,12 @@ variable "container_insights" {
   default     = true
 }
 
+variable "enable_autoscaling" {
+  description = "CPU target-tracking autoscaling of the services (off only for emulators without Application Auto Scaling)."
+  type        = bool
+  default     = true
+}
+
 variable "cpu_target_percent" {
   description = "Target average CPU utilisation of the services' target-tracking autoscaling."
   type        = number

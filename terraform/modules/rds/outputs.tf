@@ -20,5 +20,5 @@ output "db_name" {
 
 output "master_user_secret_arn" {
   description = "Secrets Manager secret (JSON with username and password) managed by RDS."
-  value       = aws_db_instance.this.master_user_secret[0].secret_arn
+  value       = try(aws_db_instance.this.master_user_secret[0].secret_arn, null)
 }
