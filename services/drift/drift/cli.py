@@ -148,7 +148,14 @@ def invoke(
                        config=Config(read_timeout=900, retries={"max_attempts": 1}))
     try:
         try:
-            lam.get_function(FunctionName=name)
+            deployed = lam.get_function(FunctionName=name)["Configuration"].get("CodeSha256")
+            local = REPO_ROOT / "build" / "drift-lambda.zip"
+            if local.exists() and deployed:
+                import hashlib
+
+                if base64.b64encode(hashlib.sha256(local.read_bytes()).digest()).decode() != deployed:
+                    typer.echo(f"note: the deployed {name!r} differs from {local}; `make tf-local` updates it",
+                               err=True)
         except lam.exceptions.ResourceNotFoundException:
             zip_path = REPO_ROOT / "build" / "drift-lambda.zip"
             if not deploy:
