@@ -125,14 +125,17 @@ def test_mlflow_and_s3_calls_are_child_spans(lab, aws_env, tmp_path):
                     p = by_id.get(p, {}).get("parent_span_id")
                 return False
 
-            spans = spans_of(reload_trace, lambda s: any(x["kind"] == "CLIENT" for x in s))
+            # spans arrive in export batches: wait for the server span and its children
+            spans = spans_of(reload_trace, lambda s: any(x["kind"] == "CLIENT" for x in s)
+                             and any(x["name"] == "POST /admin/reload" for x in s))
             server = next(s for s in spans if s["name"] == "POST /admin/reload")
             mlflow_calls = [s for s in spans if s["kind"] == "CLIENT"]
             assert mlflow_calls and all(descends(spans, s, server["span_id"]) for s in mlflow_calls)
             assert any(str(lab.port("MLFLOW_PORT")) in str(s["attributes"]) for s in mlflow_calls)
             assert any(s["name"] == "model.load" for s in spans)
 
-            spans = spans_of(predict_trace, lambda s: any(x["name"].startswith("S3.") for x in s))
+            spans = spans_of(predict_trace, lambda s: any(x["name"].startswith("S3.") for x in s)
+                             and any(x["name"] == "POST /predict" for x in s))
             server = next(s for s in spans if s["name"] == "POST /predict")
             put = next(s for s in spans if s["name"] == "S3.PutObject")
             assert descends(spans, put, server["span_id"]) and put["status_code"] != 2

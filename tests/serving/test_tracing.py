@@ -49,7 +49,8 @@ def test_traces_exported_with_propagated_context(mlflow_store, tmp_path):
             for _ in range(5):   # unsampled roots: not exported
                 httpx.post(f"{url}/predict", json={"instances": [[0.5] * 64]})
             spans = wait_for(lambda: (t := receiver.store.trace(TRACE_ID)) and
-                             any(s["name"].startswith("S3.") for s in t) and t)
+                             any(s["name"].startswith("S3.") for s in t) and
+                             any(s["name"] == "POST /predict" for s in t) and t)
             assert spans, f"trace not received; traces: {receiver.store.summaries()}"
             by_name = {s["name"]: s for s in spans}
             server = by_name["POST /predict"]
