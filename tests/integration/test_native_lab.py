@@ -190,7 +190,12 @@ def test_s3_down_predictions_succeed_then_spool_flushes(lab: LabSettings, obslab
 def test_down_keeps_data_and_up_serves_the_same_champion(lab: LabSettings, obslab_cli, lab_env):
     """`make down` then `make up`: same champion, no retraining, S3 objects still there (LocalStack
     itself forgets everything; the lab snapshots its buckets on the way down)."""
-    version = httpx.get(f"{lab.serving_url}/model", timeout=5).json()["version"]
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    mlflow.set_tracking_uri(lab.mlflow_url)
+    # The registry's champion (serving may still be on the previous one until its next alias poll).
+    version = MlflowClient().get_model_version_by_alias(lab.model_name, "champion").version
     keys_before = _today_keys(lab)
     down = subprocess.run([obslab_cli, "down"], env=lab_env, capture_output=True, text=True, timeout=180)
     assert down.returncode == 0, down.stdout + down.stderr
