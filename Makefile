@@ -36,8 +36,8 @@ logs: $(OBSLAB) ## tail a component's log: make logs C=serving
 	@$(OBSLAB) logs $(C)
 
 .PHONY: train
-train: $(OBSLAB) ## train the model, register it and point the `champion` alias at it
-	@$(OBSLAB) train
+train: $(OBSLAB) ## train the model, register it and point the `champion` alias at it (FAIL=1: fail on purpose)
+	@$(OBSLAB) train $(if $(FAIL),--fail)
 
 .PHONY: test
 test: install ## run the whole test suite (installs what is missing first): lint, unit, integration

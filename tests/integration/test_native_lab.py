@@ -97,6 +97,22 @@ def test_training_registered_champion_and_embeddings(lab: LabSettings):
     assert 'obslab_training_last_run_success{instance="",job="training"} 1' in pushed
 
 
+def test_failed_training_exits_nonzero_and_is_pushed_for_the_alert(lab: LabSettings, obslab_cli, lab_env):
+    def pushed() -> str:
+        return httpx.get(f"{lab.pushgateway_url}/metrics", timeout=5).text
+
+    r = subprocess.run([obslab_cli, "train", "--fail"], env=lab_env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 1
+    assert "failing on purpose" in r.stdout + r.stderr
+    text = pushed()
+    assert 'obslab_training_last_run_success{instance="",job="training"} 0' in text
+    # A failure must not erase when the last good run happened (the training dashboard shows it).
+    assert "obslab_training_last_success_timestamp_seconds{" in text
+    ok = subprocess.run([obslab_cli, "train"], env=lab_env, capture_output=True, text=True, timeout=180)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert 'obslab_training_last_run_success{instance="",job="training"} 1' in pushed()
+
+
 def test_predict_serves_champion_and_embeddings_land_in_s3(lab: LabSettings):
     before = _today_keys(lab)
     rows = _digits_rows(40)
