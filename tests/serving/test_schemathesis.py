@@ -19,12 +19,13 @@ SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 KEY = "schemathesis-key"
 
 
-def run_schemathesis(url: str, *extra: str) -> subprocess.CompletedProcess:
+def run_schemathesis(url: str, workdir: Path, *extra: str) -> subprocess.CompletedProcess:
     cmd = [SCHEMATHESIS, "run", f"{url}/openapi.json", "--checks", "all",
            "--exclude-operation-id", "set_faults_admin_faults_post",
            "--max-examples", "25", "--workers", "1", "--request-timeout", "10",
            "--suppress-health-check", "too_slow", "--seed", "1", *extra]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    # cwd: schemathesis keeps a .schemathesis/ cache in its working directory
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir)
 
 
 @pytest.mark.slow
@@ -39,7 +40,7 @@ def test_schemathesis_finds_nothing(mlflow_store, tmp_path, keyed):
     }
     with uvicorn_server(env, tmp_path / "serving.log") as url:
         extra = ("-H", f"Authorization: Bearer {KEY}") if keyed else ()
-        out = run_schemathesis(url, *extra)
+        out = run_schemathesis(url, tmp_path, *extra)
     report = out.stdout[-6000:] + out.stderr[-2000:]
     assert out.returncode == 0, report
     assert "No issues found" in out.stdout and "Tested: 10" in out.stdout, report
