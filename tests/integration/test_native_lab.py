@@ -104,6 +104,9 @@ def test_failed_training_exits_nonzero_and_is_pushed_for_the_alert(lab: LabSetti
     r = subprocess.run([obslab_cli, "train", "--fail"], env=lab_env, capture_output=True, text=True, timeout=180)
     assert r.returncode == 1
     assert "failing on purpose" in r.stdout + r.stderr
+    # The line CloudWatch's metric filter counts in AWS.
+    outcome = [json.loads(line) for line in r.stdout.splitlines() if line.startswith('{"event": "training_run"')]
+    assert outcome and outcome[-1]["status"] == "failure"
     text = pushed()
     assert 'obslab_training_last_run_success{instance="",job="training"} 0' in text
     # A failure must not erase when the last good run happened (the training dashboard shows it).

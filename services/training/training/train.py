@@ -106,6 +106,16 @@ def train(cfg: TrainingSettings) -> tuple[str, float]:
     return version, accuracy
 
 
+def log_outcome(cfg: TrainingSettings, success: bool, duration_s: float, version: str | None = None,
+                accuracy: float | None = None) -> None:
+    """One JSON line per run: CloudWatch Logs metric filters in AWS count successes and failures from it
+    (terraform/modules/monitoring: `{ $.event = "training_run" && $.status = "failure" }`)."""
+    print(json.dumps({"event": "training_run", "status": "success" if success else "failure",
+                      "model_name": cfg.model_name, "version": version, "duration_s": round(duration_s, 2),
+                      "accuracy": None if accuracy is None else round(accuracy, 4)}),
+          flush=True)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s training %(levelname)s %(message)s")
     cfg = TrainingSettings()
@@ -115,10 +125,10 @@ def main() -> int:
     except Exception as exc:  # the outcome must reach Prometheus whatever went wrong
         log.error("training failed: %s", exc)
         push_outcome(cfg, False, time.monotonic() - t0, None)
+        log_outcome(cfg, False, time.monotonic() - t0)
         return 1
     push_outcome(cfg, True, time.monotonic() - t0, accuracy)
-    print(json.dumps({"model_name": cfg.model_name, "version": version, "accuracy": round(accuracy, 4),
-                      "duration_s": round(time.monotonic() - t0, 2)}))
+    log_outcome(cfg, True, time.monotonic() - t0, version, accuracy)
     return 0
 
 
