@@ -10,8 +10,10 @@ after a short warm-up), body = one digits row (64 floats):
   full     obslab with everything: instrumentator + exemplar histogram + OTel (receive/send spans
            excluded) sampling 10 % parent-based, OTLP/HTTP export to a local receiver
   full100  the same at 100 % sampling
-  full-contrib (optional, BENCH_VARIANTS=L,plain,full,full100,full-contrib) full, but server spans from
-           opentelemetry-instrumentation-fastapi (receive/send excluded) instead of TracingMiddleware
+  optional (BENCH_VARIANTS=L,plain,full,full100,metrics-only,full-contrib):
+  metrics-only  instrumentator + exemplar histogram, OTEL_SDK_DISABLED=true (splits full's cost)
+  full-contrib  full, but server spans from opentelemetry-instrumentation-fastapi (receive/send
+           excluded) instead of serving.tracing.TracingMiddleware
 
 The model is registered by this script in its own sqlite MLflow store (no lab needed); the OTLP
 receiver is a minimal OTLP/HTTP endpoint in this process (decodes the protobuf, counts spans).
@@ -175,6 +177,9 @@ def variants(uri: str, weights: Path, otlp: str, work: Path) -> dict[str, dict]:
         "full100": {"app": "serving.main:app", "env": {
             **common, **otel, "OBSLAB_INSTRUMENTATION": "on", "SPOOL_DIR": str(work / "spool-full100"),
             "OTEL_TRACES_SAMPLER": "parentbased_always_on"}},
+        "metrics-only": {"app": "serving.main:app", "env": {
+            **common, "OBSLAB_INSTRUMENTATION": "on", "OTEL_SDK_DISABLED": "true",
+            "SPOOL_DIR": str(work / "spool-metrics")}},
         "full-contrib": {"app": "serving.main:app", "env": {
             **common, **otel, "OBSLAB_INSTRUMENTATION": "on", "SPOOL_DIR": str(work / "spool-contrib"),
             "OBSLAB_TRACING_MIDDLEWARE": "contrib",

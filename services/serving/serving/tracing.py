@@ -20,7 +20,9 @@ import logging
 import os
 import threading
 
-from opentelemetry import trace
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 log = logging.getLogger("serving.tracing")
 _lock = threading.Lock()
@@ -108,10 +110,6 @@ class TracingMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] in self.excluded:
             return await self.app(scope, receive, send)
-        from opentelemetry import context as otel_context
-        from opentelemetry import propagate
-        from opentelemetry.trace import SpanKind, Status, StatusCode
-
         carrier = {}
         for name, value in scope["headers"]:
             key = _PROPAGATION_HEADERS.get(name)
