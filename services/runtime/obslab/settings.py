@@ -66,6 +66,9 @@ class LabSettings(BaseSettings):
     model_name: str = "obslab-digits"
     alert_profile: str = "lab"
     up_timeout_s: float = 180.0
+    # The memory serving may use, as its Fargate task (and compose mem_limit) would cap it: the
+    # HighMemory alert compares resident memory with it. Natively nothing enforces it.
+    serving_memory_limit_mb: int = 1024
 
     # Secrets: only ever from the environment or the ignored .env (see .env.example).
     api_key: str | None = None

@@ -217,6 +217,7 @@ def serving_env(settings: LabSettings) -> dict[str, str]:
         "MODEL_ALIAS": "champion",
         "DATA_BUCKET": settings.data_bucket,
         "SPOOL_DIR": str(settings.data_dir / "serving-spool"),
+        "SERVING_MEMORY_LIMIT_MB": str(settings.serving_memory_limit_mb),
         "OTEL_SERVICE_NAME": os.environ.get("OTEL_SERVICE_NAME", "serving"),
         # Natively, traces go to the lab's OTLP receiver (Jaeger's OTLP port under Compose). Parent-based
         # 10 % sampling: a sampled caller (locust with --otel, a traceparent header) is always followed.
