@@ -53,10 +53,11 @@ def up(runtime: Runtime = typer.Option(Runtime.auto, help="auto: Compose when a 
             _fail(str(e))
         return
     from obslab.native import runtime as native
+    from obslab.readiness import champion_loadable
 
     try:
         comps = native.up(settings, console)
-        if train_if_needed and not native.champion_loadable(settings):
+        if train_if_needed and not champion_loadable(settings):
             console.print("no loadable `champion` model in the registry: training one (about 20 s)")
             if native.train(settings) != 0:
                 _fail(f"training failed; rerun `make train` to see why (logs: {settings.logs_dir})")

@@ -19,9 +19,9 @@ import sys
 import time
 from typing import Any
 
-import httpx
 import yaml
 
+from obslab.readiness import champion_loadable, wait_serving_ready
 from obslab.settings import DEFAULT_PORTS, REPO_ROOT, LabSettings
 
 COMPOSE_FILE = REPO_ROOT / "compose.yaml"
@@ -166,27 +166,6 @@ def service_url(settings: LabSettings, service: str) -> str:
 
 
 # ---- lifecycle ---------------------------------------------------------------------------------------
-def _has_champion(settings: LabSettings) -> bool:
-    try:
-        r = httpx.get(f"{settings.mlflow_url}/api/2.0/mlflow/registered-models/alias",
-                      params={"name": settings.model_name, "alias": "champion"}, timeout=10)
-    except httpx.HTTPError:
-        return False
-    return r.status_code == 200
-
-
-def _wait_serving_ready(settings: LabSettings, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{settings.serving_url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise ComposeError(f"serving did not become ready within {timeout_s:.0f} s; see `make logs C=serving`")
-
-
 def _say(message: str) -> None:
     print(f"[compose] {message}", file=sys.stderr, flush=True)
 
@@ -207,12 +186,13 @@ def up(settings: LabSettings, train_if_needed: bool = True) -> list[dict[str, An
         raise ComposeError(f"not every service became healthy within {settings.up_timeout_s:.0f} s"
                            + (f" ({', '.join(unhealthy)})" if unhealthy else "")
                            + ": see `make status` and `make logs C=<service>`")
-    if train_if_needed and not _has_champion(settings):
+    if train_if_needed and not champion_loadable(settings):
         _say("no `champion` model in the registry: training one")
         proc = _run(settings, ["run", "--rm", "training"], capture=False, check=False)
         if proc.returncode != 0:
             raise ComposeError("training failed; rerun `docker compose run --rm training` to see why")
-    _wait_serving_ready(settings, timeout_s=90)
+    if not wait_serving_ready(settings, timeout_s=90):
+        raise ComposeError("serving did not become ready within 90 s; see `make logs C=serving`")
     rows = status(settings)
     _say(f"all {len(rows)} services up in {time.monotonic() - t0:.1f} s")
     for r in rows:

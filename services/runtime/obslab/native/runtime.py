@@ -9,7 +9,6 @@ import sys
 import time
 from dataclasses import dataclass
 
-import httpx
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -17,6 +16,7 @@ from rich.table import Table
 from obslab.native.component import Component
 from obslab.native.components import build_components, training_env
 from obslab.native.supervisor import Supervisor
+from obslab.readiness import wait_serving_ready
 from obslab.settings import LabSettings
 
 
@@ -93,22 +93,6 @@ def up(settings: LabSettings, console: Console | None = None,
     return comps
 
 
-def champion_loadable(settings: LabSettings) -> bool:
-    """The registry has a `champion` AND its artifacts exist. The registry (Postgres) outlives S3 when
-    LocalStack's state was lost (killed without `make down`), so the alias alone proves nothing."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
-
-    mlflow.set_tracking_uri(settings.mlflow_url)
-    try:
-        mv = MlflowClient().get_model_version_by_alias(settings.model_name, "champion")
-        files = mlflow.artifacts.list_artifacts(artifact_uri=f"models:/{settings.model_name}/{mv.version}")
-    except MlflowException:
-        return False
-    return any(f.path.endswith("MLmodel") for f in files)
-
-
 def train(settings: LabSettings, extra_env: dict[str, str] | None = None) -> int:
     """Run the training job as its own process, as `make train` does; returns its exit code."""
     env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
@@ -117,17 +101,10 @@ def train(settings: LabSettings, extra_env: dict[str, str] | None = None) -> int
 
 
 def wait_ready(settings: LabSettings, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{settings.serving_url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise LabStartError(f"serving did not become ready within {timeout_s:.0f} s (no loadable champion? `make train`). "
-                        f"Log: {settings.logs_dir}/serving.log\n--- last lines ---\n"
-                        f"{Supervisor(settings).tail('serving', 3)}")
+    if not wait_serving_ready(settings, timeout_s):
+        raise LabStartError(f"serving did not become ready within {timeout_s:.0f} s (no loadable champion? "
+                            f"`make train`). Log: {settings.logs_dir}/serving.log\n--- last lines ---\n"
+                            f"{Supervisor(settings).tail('serving', 3)}")
 
 
 def down(settings: LabSettings, clean: bool = False, console: Console | None = None) -> list[str]:
