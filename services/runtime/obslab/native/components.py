@@ -46,23 +46,17 @@ def _traversable_by_others(path: Path) -> bool:
     return all(os.stat(p).st_mode & 0o001 for p in [path, *path.parents] if p.exists())
 
 
-def postgres_dirs(settings: LabSettings) -> tuple[Path, Path]:
-    """Data and socket folders. As root, Postgres runs as `postgres`, which must reach them; when the
-    checkout sits under a private folder (e.g. /root), the data lives in /var/lib/postgresql and
-    .lab/data/postgres is a symlink to it, so `down --clean` still finds everything from .lab/."""
-    data = settings.data_dir / "postgres"
-    run = settings.obslab_home / "run" / "postgres"
+def postgres_dirs(settings: LabSettings) -> tuple[Path, Path, Path]:
+    """(data folder as seen from .lab, real data folder, socket folder). As root, Postgres runs as
+    `postgres`, which must reach them; when the checkout sits under a private folder (e.g. /root),
+    they live under ~postgres/obslab/<hash>/ and .lab/data/postgres is a symlink there (made by
+    `prepare`), so `down --clean` still finds everything from .lab/."""
+    link = settings.data_dir / "postgres"
     if _postgres_user() and not _traversable_by_others(settings.obslab_home.parent):
         key = hashlib.sha256(str(settings.obslab_home).encode()).hexdigest()[:10]
         outside = Path(pwd.getpwnam("postgres").pw_dir) / "obslab" / key
-        if not data.is_symlink():
-            data.parent.mkdir(parents=True, exist_ok=True)
-            (outside / "data").mkdir(parents=True, exist_ok=True)
-            if data.exists():
-                shutil.rmtree(data)
-            data.symlink_to(outside / "data")
-        run = outside / "run"
-    return data, run
+        return link, outside / "data", outside / "run"
+    return link, link, settings.obslab_home / "run" / "postgres"
 
 
 def _chown_to(path: Path, user: str | None) -> None:
@@ -73,16 +67,20 @@ def _chown_to(path: Path, user: str | None) -> None:
 
 def postgres(settings: LabSettings) -> Component:
     user = _postgres_user()
-    data, run = postgres_dirs(settings)
+    link, data, run = postgres_dirs(settings)
     port = settings.port("POSTGRES_PORT")
 
     def prepare() -> None:
         for d in (data, run):
             d.mkdir(parents=True, exist_ok=True)
-            _chown_to(d.resolve(), user)
-        os.chmod(data.resolve(), 0o700)
+            _chown_to(d, user)
+        if link != data and not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(link, ignore_errors=True)
+            link.symlink_to(data)
+        os.chmod(data, 0o700)
         if not (data / "PG_VERSION").exists():
-            cmd = [str(PG_BIN / "initdb"), "-D", str(data.resolve()), "-U", "postgres",
+            cmd = [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
                    "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-instructions"]
             kwargs = {}
             if user:
@@ -93,7 +91,7 @@ def postgres(settings: LabSettings) -> Component:
     def post_start() -> None:
         import psycopg2
 
-        conn = psycopg2.connect(host=str(run.resolve()), port=port, user="postgres", dbname="postgres")
+        conn = psycopg2.connect(host=str(run), port=port, user="postgres", dbname="postgres")
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.postgres_user,))
@@ -107,8 +105,8 @@ def postgres(settings: LabSettings) -> Component:
 
     return Component(
         name="postgres",
-        command=[str(PG_BIN / "postgres"), "-D", str(data.resolve()), "-p", str(port),
-                 "-c", f"listen_addresses={settings.host}", "-c", f"unix_socket_directories={run.resolve()}",
+        command=[str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
+                 "-c", f"listen_addresses={settings.host}", "-c", f"unix_socket_directories={run}",
                  "-c", "max_connections=120"],
         ports={"POSTGRES_PORT": port},
         health=f"tcp://{settings.host}:{port}",
