@@ -57,7 +57,16 @@ def up(settings: LabSettings, console: Console | None = None,
     rows = {c.name: Row(c) for c in comps}
     deadline = time.monotonic() + settings.up_timeout_s
     t0 = time.monotonic()
-    with Live(_table(list(rows.values()), "obslab up (native)"), console=console, refresh_per_second=4) as live:
+    def render() -> Table:
+        return _table(list(rows.values()), "obslab up (native)")
+
+    with Live(render(), console=console, refresh_per_second=4) as live:
+
+        def fail(r: Row, why: str) -> LabStartError:
+            r.status = "failed"
+            live.update(render())
+            return _failure(sup, r.comp, why)
+
         while True:
             for r in rows.values():
                 if r.status in ("healthy", "failed"):
@@ -78,14 +87,10 @@ def up(settings: LabSettings, console: Console | None = None,
                         if not console.is_terminal:  # CI logs get one line per component
                             console.print(f"{r.comp.name} healthy after {r.elapsed:.1f} s")
                     elif sup.exited(r.comp.name):
-                        r.status = "failed"
-                        live.update(_table(list(rows.values()), "obslab up (native)"))
-                        raise _failure(sup, r.comp, "exited during start")
+                        raise fail(r, "exited during start")
                     elif r.elapsed > r.comp.ready_timeout_s or time.monotonic() > deadline:
-                        r.status = "failed"
-                        live.update(_table(list(rows.values()), "obslab up (native)"))
-                        raise _failure(sup, r.comp, f"was not healthy after {r.elapsed:.0f} s")
-            live.update(_table(list(rows.values()), "obslab up (native)"))
+                        raise fail(r, f"was not healthy after {r.elapsed:.0f} s")
+            live.update(render())
             if all(r.status == "healthy" for r in rows.values()):
                 break
             time.sleep(0.25)
