@@ -57,7 +57,13 @@ def setup_tracing(default_service_name: str):
                 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
             else:
                 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            # Smaller, more frequent batches than the SDK's 512 spans / 5 s: serialising a 512-span batch
+            # holds the GIL long enough to triple p99 at 10 % sampling (make bench: p99 3.9x -> 1.3x L,
+            # throughput 0.53 -> 0.58 L; 100 % sampling 0.37 L). OTEL_BSP_* env still overrides these.
+            provider.add_span_processor(BatchSpanProcessor(
+                OTLPSpanExporter(),
+                max_export_batch_size=int(os.environ.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "128")),
+                schedule_delay_millis=float(os.environ.get("OTEL_BSP_SCHEDULE_DELAY", "500"))))
             log.info("OTLP trace export to %s (%s), sampler %s", endpoint, protocol, provider.sampler)
         else:
             log.info("no OTEL_EXPORTER_OTLP_ENDPOINT: spans are not exported")
