@@ -14,7 +14,7 @@ import pytest
 
 from obslab.native.components import build_components
 from obslab.native.supervisor import Supervisor
-from obslab.settings import REPO_ROOT, LabSettings, get_settings
+from obslab.settings import REPO_ROOT, LabSettings, child_environ, get_settings
 
 OBSLAB = str(Path(sys.executable).parent / "obslab")
 TEST_HOME = REPO_ROOT / ".lab-test"
@@ -22,7 +22,7 @@ TEST_PORT_OFFSET = int(os.environ.get("OBSLAB_TEST_PORT_OFFSET", "20000"))
 
 
 def _lab_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+    env = child_environ()
     env.update(OBSLAB_HOME=str(TEST_HOME), OBSLAB_PORT_OFFSET=str(TEST_PORT_OFFSET))
     return env
 
@@ -68,7 +68,7 @@ def lab() -> Iterator[LabSettings]:
 @pytest.fixture(scope="session")
 def lab_env(lab: LabSettings) -> dict[str, str]:
     """Environment for a subprocess that should talk to the test lab (obslab CLI, locust, terraform)."""
-    env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+    env = child_environ()
     env.update(OBSLAB_HOME=str(lab.obslab_home), OBSLAB_PORT_OFFSET=str(lab.obslab_port_offset))
     return env
 

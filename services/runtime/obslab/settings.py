@@ -6,6 +6,7 @@ compose.yaml repeats the defaults as `${NAME:-default}`; tests/compose checks th
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -145,6 +146,12 @@ class LabSettings(BaseSettings):
             "AWS_ENDPOINT_URL": self.localstack_url,
             "MLFLOW_S3_ENDPOINT_URL": self.localstack_url,
         }
+
+
+def child_environ() -> dict[str, str]:
+    """This process' environment for a lab child process. AWS_CA_BUNDLE is dropped: LocalStack fails to
+    start with it set (even empty), and boto3 needs no CA bundle for the lab's plain-HTTP endpoint."""
+    return {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
 
 
 @lru_cache

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from obslab.native import s3_snapshot
 from obslab.native.component import Component
-from obslab.settings import REPO_ROOT, LabSettings
+from obslab.settings import REPO_ROOT, LabSettings, child_environ
 
 VENV_BIN = Path(sys.executable).parent
 LOCALSTACK_PYTHON = REPO_ROOT / ".venv-localstack" / "bin" / "python"
@@ -145,9 +145,8 @@ def localstack(settings: LabSettings) -> Component:
     def post_start() -> None:
         # The same hook LocalStack's container runs from /etc/localstack/init/ready.d under Compose.
         aws = LOCALSTACK_PYTHON.parent / "aws"
-        env = {**os.environ, **settings.aws_env(), "ARTIFACTS_BUCKET": settings.artifacts_bucket,
+        env = {**child_environ(), **settings.aws_env(), "ARTIFACTS_BUCKET": settings.artifacts_bucket,
                "DATA_BUCKET": settings.data_bucket, "AWS_CLI": f"{aws} --endpoint-url {settings.localstack_url}"}
-        env.pop("AWS_CA_BUNDLE", None)
         subprocess.run(["sh", str(REPO_ROOT / BUCKETS_SCRIPT)], check=True, env=env, capture_output=True)
         s3_snapshot.restore(settings)
 

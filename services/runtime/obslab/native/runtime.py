@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from obslab.native.component import Component
 from obslab.native.components import build_components, training_env
 from obslab.native.supervisor import Supervisor
 from obslab.readiness import wait_serving_ready
-from obslab.settings import LabSettings
+from obslab.settings import LabSettings, child_environ
 
 
 class LabStartError(RuntimeError):
@@ -100,7 +99,7 @@ def up(settings: LabSettings, console: Console | None = None,
 
 def train(settings: LabSettings, extra_env: dict[str, str] | None = None) -> int:
     """Run the training job as its own process, as `make train` does; returns its exit code."""
-    env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+    env = child_environ()
     env.update(training_env(settings), **(extra_env or {}))
     return subprocess.run([sys.executable, "-m", "training.train"], env=env).returncode
 

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import httpx
 
 from obslab.native.component import Component
-from obslab.settings import LabSettings
+from obslab.settings import LabSettings, child_environ
 
 
 @dataclass
@@ -106,8 +106,7 @@ class Supervisor:
             )
         if comp.prepare:
             comp.prepare()
-        env = {k: v for k, v in os.environ.items() if k not in ("AWS_CA_BUNDLE",)}
-        env.update(comp.env)
+        env = {**child_environ(), **comp.env}
         log_path = self.log_file(comp.name)
         log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
         log.write(f"\n=== obslab start {time.strftime('%Y-%m-%dT%H:%M:%S')} {comp.command}\n".encode())
